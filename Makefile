@@ -1,0 +1,83 @@
+# Cunyue: `make run` serves the app, `make test` runs the whole suite. Nothing else is needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+THREADS ?= 8
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export FLASK_APP := app
+
+.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+# The compiled catalogues (.mo) are built, not committed.
+translations: $(VENV)/.installed-run
+	@$(BIN)/pybabel compile -d app/translations >/dev/null 2>&1 || $(BIN)/pybabel compile -d app/translations
+
+i18n-extract: $(VENV)/.installed-run
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+run: translations
+	$(BIN)/alembic upgrade head
+	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
+	@echo
+	@echo "  Cunyue is at http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password cunyue-demo): admin, host, clerk, supervisor, resident"
+	@echo
+	exec $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
+		--access-logfile - 'app:create_app()'
+
+dev: translations
+	$(BIN)/alembic upgrade head
+	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
+	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (never a browser download).
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test: $(VENV)/.installed-test translations browser lint
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(VENV)/.installed-test translations
+	@echo "== tests on SQLite"
+	TEST_DATABASE_URL=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-test translations
+	@if $(BIN)/python -c "import sys, psycopg; u='$(TEST_DATABASE_URL)'.replace('postgresql+psycopg://','postgresql://'); psycopg.connect(u, connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL))"; \
+		TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest -q $(PYTEST_ARGS); \
+	elif [ "$${CUNYUE_SQLITE_ONLY:-0}" = "1" ]; then \
+		echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL); CUNYUE_SQLITE_ONLY=1, so only SQLite was tested"; \
+	else \
+		echo "ERROR: no PostgreSQL at $(TEST_DATABASE_URL). Start it, set TEST_DATABASE_URL," >&2; \
+		echo "       or set CUNYUE_SQLITE_ONLY=1 to test on SQLite alone." >&2; \
+		exit 1; \
+	fi
+
+bench: $(VENV)/.installed-test translations
+	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

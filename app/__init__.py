@@ -1,0 +1,94 @@
+"""Cunyue's web layer: ``create_app()`` builds the Flask application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from app import config
+from app.db import close_session
+from app.extensions import babel, csrf, limiter, login_manager
+from points.db import Database
+
+LANGUAGES = ("zh", "en")
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        return lang
+    return session.get("lang") if session.get("lang") in LANGUAGES else "zh"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(config.PROJECT_ROOT / "templates"),
+        instance_path=str(config.instance_path()),
+    )
+    app.config.update(config.settings())
+    app.config.update(
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_TRANSLATION_DIRECTORIES=str(config.PROJECT_ROOT / "app" / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.json.ensure_ascii = False
+    if overrides:
+        app.config.update(overrides)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+
+    database = app.config.get("CUNYUE_DATABASE") or Database(app.config["DATABASE_URL"])
+    app.extensions["cunyue_db"] = database
+    app.teardown_appcontext(close_session)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from app import cli, errors, views
+    from app.admin.routes import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth.routes import bp as auth_bp
+    from app.resident.routes import bp as resident_bp
+
+    for bp in (auth_bp, admin_bp, resident_bp, api_bp):
+        app.register_blueprint(bp)
+    views.register(app)
+    errors.register(app)
+    cli.register(app)
+
+    @app.before_request
+    def _remember_user() -> None:
+        g.user = current_user.user if current_user.is_authenticated else None
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+            "form-action 'self'",
+        )
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return app

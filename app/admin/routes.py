@@ -1,0 +1,313 @@
+"""The village committee's pages: households, residents and staff logins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.admin.forms import (
+    HouseholdForm,
+    MoveForm,
+    NewResidentForm,
+    ResetPasswordForm,
+    ResidentForm,
+    RolesForm,
+    StatusForm,
+    UserForm,
+)
+from app.db import get_session
+from app.forms import apply_domain_error, invalid_status
+from app.security import STAFF, require_role
+from points import ledger, residents, users
+from points.errors import DomainError
+from points.models import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _commit_or_errors(form, action, field_map=None):
+    """Run one domain call; commit on success, else put the errors on the form."""
+    session = get_session()
+    try:
+        result = action(session)
+    except DomainError as exc:
+        session.rollback()
+        return None, apply_domain_error(form, exc, field_map)
+    session.commit()
+    return result, None
+
+
+@bp.get("/households")
+@require_role(*STAFF)
+def households():
+    q = request.args.get("q", "")
+    try:
+        limit = residents.clean_limit(request.args.get("limit"), default=50)
+        page = residents.search_households(
+            get_session(), g.user.village_id, q, limit=limit, cursor=request.args.get("cursor")
+        )
+    except DomainError:
+        page = residents.Page([], None)
+    return render_template("admin/households.html", page=page, q=q)
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def household_new():
+    form = HouseholdForm()
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        household, status = _commit_or_errors(
+            form,
+            lambda s: residents.create_household(
+                s,
+                village_id=g.user.village_id,
+                number=form.number.data,
+                group=form.group.data,
+                address=form.address.data or "",
+                by_id=g.user.id,
+            ),
+            {"household_number": "number"},
+        )
+        if household is not None:
+            flash(_("Household %(number)s created.", number=household.number), "success")
+            return redirect(url_for("admin.household", household_id=household.id))
+    return render_template("admin/household_form.html", form=form, household=None), status
+
+
+@bp.get("/households/<int:household_id>")
+@require_role(*STAFF)
+def household(household_id: int):
+    session = get_session()
+    household = residents.get_household(session, g.user.village_id, household_id)
+    entries = ledger.entries(session, household.id, limit=20)
+    return render_template("admin/household.html", household=household, entries=entries)
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def household_edit(household_id: int):
+    session = get_session()
+    household = residents.get_household(session, g.user.village_id, household_id)
+    form = HouseholdForm(obj=household, group=household.group.name if household.group else "")
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        result, status = _commit_or_errors(
+            form,
+            lambda s: residents.update_household(
+                s,
+                household,
+                number=form.number.data,
+                group=form.group.data,
+                address=form.address.data or "",
+                by_id=g.user.id,
+            ),
+            {"household_number": "number"},
+        )
+        if result is not None:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.household", household_id=household.id))
+    return render_template("admin/household_form.html", form=form, household=household), status
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def resident_new():
+    form = NewResidentForm(household_number=request.args.get("household", ""))
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        resident, status = _commit_or_errors(
+            form,
+            lambda s: residents.create_resident(
+                s,
+                village_id=g.user.village_id,
+                household_number=form.household_number.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                group=form.group.data,
+                is_head=form.is_head.data,
+                username=form.username.data or None,
+                password=form.password.data or None,
+                by_id=g.user.id,
+            ),
+        )
+        if resident is not None:
+            flash(_("%(name)s added.", name=resident.name), "success")
+            return redirect(url_for("admin.household", household_id=resident.household_id))
+    return render_template("admin/resident_new.html", form=form), status
+
+
+@bp.route("/residents/<int:resident_id>", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def resident_edit(resident_id: int):
+    session = get_session()
+    resident = residents.get_resident(session, g.user.village_id, resident_id)
+    form = ResidentForm(obj=resident)
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        result, status = _commit_or_errors(
+            form,
+            lambda s: residents.update_resident(
+                s,
+                resident,
+                name=form.name.data,
+                phone=form.phone.data,
+                is_head=form.is_head.data,
+                by_id=g.user.id,
+            ),
+        )
+        if result is not None:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.household", household_id=resident.household_id))
+    return (
+        render_template(
+            "admin/resident_edit.html",
+            form=form,
+            resident=resident,
+            move_form=MoveForm(formdata=None),
+            status_form=StatusForm(formdata=None, status=resident.status.value),
+        ),
+        status,
+    )
+
+
+@bp.post("/residents/<int:resident_id>/move")
+@require_role(Role.ADMIN)
+def resident_move(resident_id: int):
+    session = get_session()
+    resident = residents.get_resident(session, g.user.village_id, resident_id)
+    form = MoveForm()
+    status = 400
+    if form.validate_on_submit():
+        result, status = _commit_or_errors(
+            form,
+            lambda s: residents.move_resident(
+                s, resident, household_number=form.household_number.data, by_id=g.user.id
+            ),
+        )
+        if result is not None:
+            flash(_("%(name)s moved.", name=resident.name), "success")
+            return redirect(url_for("admin.household", household_id=result.household_id))
+    return (
+        render_template(
+            "admin/resident_edit.html",
+            form=ResidentForm(formdata=None, obj=resident),
+            resident=resident,
+            move_form=form,
+            status_form=StatusForm(formdata=None, status=resident.status.value),
+        ),
+        status,
+    )
+
+
+@bp.post("/residents/<int:resident_id>/status")
+@require_role(Role.ADMIN)
+def resident_status(resident_id: int):
+    session = get_session()
+    resident = residents.get_resident(session, g.user.village_id, resident_id)
+    form = StatusForm()
+    status = 400
+    if form.validate_on_submit():
+        result, status = _commit_or_errors(
+            form,
+            lambda s: residents.set_status(s, resident, status=form.status.data, by_id=g.user.id),
+        )
+        if result is not None:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.household", household_id=resident.household_id))
+    return (
+        render_template(
+            "admin/resident_edit.html",
+            form=ResidentForm(formdata=None, obj=resident),
+            resident=resident,
+            move_form=MoveForm(formdata=None),
+            status_form=form,
+        ),
+        status,
+    )
+
+
+@bp.get("/users")
+@require_role(Role.ADMIN)
+def user_list():
+    return render_template(
+        "admin/users.html", users=users.list_users(get_session(), g.user.village_id)
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def user_new():
+    form = UserForm()
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        user, status = _commit_or_errors(
+            form,
+            lambda s: users.create_user(
+                s,
+                username=form.username.data,
+                password=form.password.data,
+                village_id=g.user.village_id,
+                roles=form.roles.data,
+                full_name=form.full_name.data or "",
+                by_id=g.user.id,
+            ),
+        )
+        if user is not None:
+            flash(_("Login %(username)s created.", username=user.username), "success")
+            return redirect(url_for("admin.user_list"))
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def user_edit(user_id: int):
+    session = get_session()
+    user = users.get_user(session, g.user.village_id, user_id)
+    form = RolesForm(roles=sorted({r.role.value for r in user.role_rows}), active=user.active)
+    status = invalid_status(form)
+    if form.validate_on_submit():
+
+        def change(s):
+            users.set_roles(s, user, form.roles.data, by_id=g.user.id)
+            if form.active.data != user.active:
+                users.set_active(s, user, form.active.data, by_id=g.user.id)
+            return user
+
+        result, status = _commit_or_errors(form, change)
+        if result is not None:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.user_list"))
+    return (
+        render_template(
+            "admin/user_edit.html",
+            form=form,
+            user=user,
+            reset_form=ResetPasswordForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.post("/users/<int:user_id>/password")
+@require_role(Role.ADMIN)
+def user_reset_password(user_id: int):
+    session = get_session()
+    user = users.get_user(session, g.user.village_id, user_id)
+    form = ResetPasswordForm()
+    status = 400
+    if form.validate_on_submit():
+        result, status = _commit_or_errors(
+            form, lambda s: users.reset_password(s, user, new=form.password.data, by_id=g.user.id)
+        )
+        if result is not None:
+            flash(
+                _("The password of %(username)s has been reset.", username=user.username), "success"
+            )
+            return redirect(url_for("admin.user_list"))
+    roles_form = RolesForm(
+        formdata=None, roles=sorted({r.role.value for r in user.role_rows}), active=user.active
+    )
+    return render_template(
+        "admin/user_edit.html", form=roles_form, user=user, reset_form=form
+    ), status

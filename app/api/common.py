@@ -1,0 +1,144 @@
+"""The JSON API's plumbing: input schemas, one decorator per endpoint, idempotency, lists.
+
+``@endpoint`` validates the body or query with a marshmallow schema, passes the clean values
+to the view, commits once when the view succeeds, stores the response for an
+``Idempotency-Key`` and records what the OpenAPI document says about the endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, jsonify, request
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
+from sqlalchemy.exc import IntegrityError
+
+from app.db import get_session
+from points import idempotency
+from points.errors import ValidationFailed
+
+# marshmallow's own messages, mapped to the message ids the catalogue translates.
+_MARSHMALLOW_MESSAGES = {
+    "Missing data for required field.": "required",
+    "Field may not be null.": "required",
+    "Not a valid integer.": "must be a whole number",
+    "Unknown field.": "unknown field",
+    "Not a valid date.": "not a valid date",
+    "Not a valid datetime.": "not a valid date",
+}
+
+
+def _first_message(value: Any) -> str:
+    while isinstance(value, list | dict):
+        if isinstance(value, dict):
+            value = next(iter(value.values()), "")
+        else:
+            value = value[0] if value else ""
+    return _MARSHMALLOW_MESSAGES.get(str(value), "not a valid value")
+
+
+def load(schema: Schema, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
+        raise ValidationFailed({k: _first_message(v) for k, v in messages.items()}) from None
+
+
+class Body(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Query(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ListQuery(Query):
+    limit = fields.Integer(load_default=50)
+    cursor = fields.String(load_default=None)
+
+
+def list_response(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def endpoint(
+    *,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    responses: dict[int, str] | None = None,
+    errors: tuple[str, ...] = (),
+    idempotent: bool = False,
+    summary: str = "",
+) -> Callable:
+    """Wrap an API view. The view returns ``(payload, status)`` and never commits itself."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            if body is not None:
+                raw = request.get_json(silent=True)
+                kwargs["data"] = load(body(), raw if raw is not None else None)
+            if query is not None:
+                kwargs["args"] = load(query(), request.args.to_dict())
+            session = get_session()
+            record = None
+            key = (
+                idempotency.clean_key(request.headers.get("Idempotency-Key"))
+                if idempotent
+                else None
+            )
+            if key is not None:
+                user = g.user
+                fingerprint = idempotency.request_fingerprint(
+                    request.method, request.path, request.get_json(silent=True)
+                )
+                existing = idempotency.find(session, user.id, key, fingerprint)
+                if existing is not None and existing.status_code:
+                    return _json(existing.response, existing.status_code, replayed=True)
+                try:
+                    record = idempotency.claim(session, user.id, key, fingerprint)
+                except IntegrityError:
+                    # A concurrent twin claimed the key first and has committed by now.
+                    session.rollback()
+                    existing = idempotency.find(session, user.id, key, fingerprint)
+                    if existing is not None and existing.status_code:
+                        return _json(existing.response, existing.status_code, replayed=True)
+                    raise
+            payload, status = view(*args, **kwargs)
+            if record is not None:
+                idempotency.complete(record, status, payload)
+            if request.method not in ("GET", "HEAD"):
+                session.commit()
+            return _json(payload, status)
+
+        wrapper.openapi = {
+            "body": body,
+            "query": query,
+            "responses": responses or {200: "OK"},
+            "errors": errors,
+            "idempotent": idempotent,
+            "summary": summary or (view.__doc__ or "").strip().split("\n")[0],
+            "roles": getattr(view, "required_roles", ()),
+        }
+        return wrapper
+
+    return decorator
+
+
+def _json(payload: dict[str, Any], status: int, *, replayed: bool = False):
+    response = jsonify(payload)
+    response.status_code = status
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value is not None else None

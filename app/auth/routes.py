@@ -1,0 +1,77 @@
+"""Login, logout and passwords."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from app.auth.forms import ChangePasswordForm, LoginForm
+from app.db import get_session
+from app.forms import apply_domain_error, invalid_status
+from app.ratelimits import login_limits
+from app.security import SessionUser, require_role
+from points import users as user_service
+from points.errors import DomainError
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_limits
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user = user_service.authenticate(session, form.username.data, form.password.data)
+        except DomainError as exc:
+            g.login_failed = True
+            return render_template("auth/login.html", form=form, error=exc.code), 401
+        if user.village_id is None:
+            g.login_failed = True
+            return render_template("auth/login.html", form=form, error="invalid_credentials"), 401
+        login_user(SessionUser(user), remember=form.remember.data)
+        return redirect(_safe_next(request.args.get("next")) or url_for("home"))
+    return render_template("auth/login.html", form=form), invalid_status(form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@require_role()
+def change_password():
+    form = ChangePasswordForm()
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        session = get_session()
+        user = session.merge(g.user)
+        try:
+            user_service.change_password(
+                session, user, current=form.current_password.data, new=form.new_password.data
+            )
+        except DomainError as exc:
+            session.rollback()
+            status = apply_domain_error(form, exc)
+        else:
+            session.commit()
+            login_user(SessionUser(user))
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home"))
+    return render_template("auth/password.html", form=form), status

@@ -1,0 +1,118 @@
+"""Command-line tools for installers: flask --app app <command>."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+
+from points import demo, ledger, users, villages
+from points.errors import DomainError, ValidationFailed
+
+
+def _session():
+    return current_app.extensions["cunyue_db"].session(write=True)
+
+
+def _fail(exc: DomainError) -> None:
+    if isinstance(exc, ValidationFailed):
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        click.echo(f"error: invalid input: {detail}", err=True)
+    else:
+        extra = ", ".join(f"{k}={v}" for k, v in exc.details.items())
+        click.echo(f"error: {exc.code}" + (f" ({extra})" if extra else ""), err=True)
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-village")
+    @click.option("--code", required=True)
+    @click.option("--name", required=True)
+    @click.option("--county", default="")
+    @click.option("--town", default="")
+    @click.option("--timezone", default="Asia/Shanghai")
+    def create_village(code, name, county, town, timezone):
+        """Create a village and print its id."""
+        session = _session()
+        try:
+            with session.begin():
+                village = villages.create_village(
+                    session,
+                    code=code,
+                    name=name,
+                    county_name=county,
+                    town_name=town,
+                    timezone=timezone,
+                )
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(village.id)
+
+    @app.cli.command("create-user")
+    @click.option("--village", "village_code", required=True, help="village code")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", "roles", multiple=True, required=True)
+    @click.option("--name", "full_name", default="")
+    def create_user(village_code, username, password, roles, full_name):
+        """Create a login with one or more roles in a village."""
+        session = _session()
+        try:
+            with session.begin():
+                village = villages.get_village_by_code(session, village_code)
+                user = users.create_user(
+                    session,
+                    username=username,
+                    password=password,
+                    village_id=village.id,
+                    roles=roles,
+                    full_name=full_name,
+                )
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"user {user.username} (id {user.id}) created")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="do nothing (exit 0) when data exists")
+    def seed_demo(if_empty):
+        """Load the demo village into an empty database."""
+        session = _session()
+        with session.begin():
+            if not demo.is_empty(session):
+                if if_empty:
+                    click.echo("database has data; demo not loaded")
+                    return
+                click.echo(
+                    "error: the database is not empty; the demo loads only into an empty one",
+                    err=True,
+                )
+                sys.exit(1)
+            village = demo.seed_demo(session)
+        click.echo(f"demo village {village.name} ({village.code}) loaded")
+        click.echo(
+            f"logins (password {demo.DEMO_PASSWORD}): "
+            + ", ".join([u for u, _r, _n in demo.DEMO_LOGINS] + [demo.DEMO_RESIDENT_LOGIN])
+        )
+
+    @app.cli.command("verify-ledger")
+    @click.option("--village", "village_code", default=None)
+    def verify_ledger(village_code):
+        """Recompute every hash chain and cached balance; exit 1 naming each problem."""
+        session = current_app.extensions["cunyue_db"].session(write=False)
+        with session.begin():
+            village_id = (
+                villages.get_village_by_code(session, village_code).id if village_code else None
+            )
+            report = ledger.verify(session, village_id=village_id)
+        for p in report.problems:
+            click.echo(
+                f"PROBLEM {p.kind}: household {p.household_id}"
+                + (f" entry {p.entry_id}" if p.entry_id is not None else "")
+                + (f" ({p.detail})" if p.detail else "")
+            )
+        click.echo(
+            f"{report.entries} entries in {report.households} households: "
+            + ("OK" if report.ok else f"{len(report.problems)} problem(s)")
+        )
+        sys.exit(0 if report.ok else 1)

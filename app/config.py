@@ -1,0 +1,50 @@
+"""Configuration from the environment. No Flask import: Alembic's env.py reads it too."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    path = Path(os.environ.get("CUNYUE_INSTANCE", PROJECT_ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Hosting panels hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+    return f"sqlite:///{instance_path() / 'cunyue.db'}"
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path() / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def settings() -> dict:
+    return {
+        "SECRET_KEY": secret_key(),
+        "DATABASE_URL": database_url(),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_SECURE": os.environ.get("CUNYUE_SECURE_COOKIES", "0") == "1",
+        "UPLOAD_FOLDER": str(instance_path() / "uploads"),
+    }

@@ -1,0 +1,161 @@
+"""One place that turns domain errors and HTTP errors into JSON or pages, localized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from app.security import is_api_request
+from points.errors import DomainError, ValidationFailed
+
+# Messages for error codes, shown to people in their language.
+MESSAGES: dict[str, Any] = {
+    "bad_request": _l("Some of the input is not valid."),
+    "unauthorized": _l("Please log in."),
+    "invalid_credentials": _l("Wrong username or password."),
+    "forbidden": _l("You do not have permission to do this."),
+    "not_found": _l("Not found."),
+    "method_not_allowed": _l("This method is not allowed here."),
+    "conflict": _l("This conflicts with the current state."),
+    "rate_limited": _l("Too many attempts. Please wait a while and try again."),
+    "payload_too_large": _l("The upload is too large."),
+    "unsupported_media_type": _l("Send the request body as JSON."),
+    "server_error": _l("Something went wrong on our side. Nothing was changed."),
+    "duplicate_username": _l("That username is already taken."),
+    "duplicate_household_number": _l("A household with that number already exists."),
+    "duplicate_phone": _l("Another resident of the village has that phone number."),
+    "duplicate_village_code": _l("A village with that code already exists."),
+    "duplicate_code": _l("A rule with that code already exists."),
+    "wrong_password": _l("The current password is wrong."),
+    "idempotency_mismatch": _l("This Idempotency-Key was already used for a different request."),
+    "insufficient_points": _l("The household does not have enough points."),
+    "already_corrected": _l("This entry has already been corrected."),
+    "ledger_immutable": _l("Ledger entries cannot be changed."),
+    "csrf": _l("The form expired. Please go back and try again."),
+}
+
+# Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
+FIELD_MESSAGES = (
+    _l("required"),
+    _l("at most 50 characters"),
+    _l("at most 200 characters"),
+    _l("required, at most 50 characters"),
+    _l("required, at most 100 characters"),
+    _l("required, at most 200 characters"),
+    _l("required, at most 32 characters"),
+    _l("not a phone number"),
+    _l("1-32 letters, digits or -"),
+    _l("1-32 letters, digits, - or _"),
+    _l("2-32 letters, digits, - or _"),
+    _l("3-64 letters, digits, . _ or -"),
+    _l("at least 8 characters"),
+    _l("too easy to guess"),
+    _l("unknown role"),
+    _l("at least one role"),
+    _l("username and password go together"),
+    _l("already in this household"),
+    _l("unknown status"),
+    _l("invalid cursor"),
+    _l("must be a whole number"),
+    _l("out of range"),
+    _l("1 to 64 printable characters"),
+    _l("unknown time zone"),
+    _l("0 to 60 days"),
+    _l("not zero, at most 1000 either way"),
+    _l("per_time or per_hour"),
+    _l("a positive number, or empty for no cap"),
+    _l("true or false"),
+    _l("not before the latest version's date"),
+    _l("user has no village"),
+    _l("a reason is required"),
+    _l("not a valid value"),
+    _l("must be a JSON object"),
+    _l("unknown field"),
+    _l("not a valid date"),
+    _l("you cannot remove your own admin role"),
+    _l("you cannot disable your own login"),
+)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def message_for(code: str) -> str:
+    msg = MESSAGES.get(code)
+    return str(msg) if msg is not None else str(MESSAGES["conflict"])
+
+
+def translate_fields(fields: dict[str, str]) -> dict[str, str]:
+    return {name: gettext(msg) for name, msg in fields.items()}
+
+
+def error_body(code: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "message": message_for(code), **extra}
+
+
+def json_error(status: int, code: str, **extra: Any):
+    response = jsonify(error_body(code, **extra))
+    response.status_code = status
+    return response
+
+
+def domain_error_response(exc: DomainError):
+    extra: dict[str, Any] = dict(exc.details)
+    if isinstance(exc, ValidationFailed):
+        extra["fields"] = translate_fields(exc.fields)
+    if is_api_request():
+        return json_error(exc.status, exc.code, **extra)
+    return (
+        render_template(
+            "error.html", code=exc.code, message=message_for(exc.code), fields=extra.get("fields")
+        ),
+        exc.status,
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        return domain_error_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.response is not None and exc.code in (301, 302, 303):
+            return exc.response
+        if exc.code == 401 and not is_api_request() and exc.response is not None:
+            return exc.response
+        code = HTTP_CODES.get(exc.code or 500, "bad_request")
+        if code == "bad_request" and "CSRF" in (exc.description or ""):
+            code = "csrf"
+        if is_api_request():
+            response = json_error(exc.code or 500, code)
+        else:
+            response = app.make_response(
+                (render_template("error.html", code=code, message=message_for(code)), exc.code)
+            )
+        if exc.code == 429 and exc.response is not None and exc.response.headers.get("Retry-After"):
+            response.headers["Retry-After"] = exc.response.headers["Retry-After"]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        if is_api_request():
+            return json_error(500, "server_error")
+        return render_template(
+            "error.html", code="server_error", message=message_for("server_error")
+        ), 500

@@ -1,0 +1,34 @@
+"""Rate limits on failed logins, per username and per address (pages and API alike)."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_limiter.util import get_remote_address
+
+from app.extensions import limiter
+
+FAILED_LOGINS_PER_USERNAME = "10 per 15 minutes"
+FAILED_LOGINS_PER_ADDRESS = "30 per 15 minutes"
+
+
+def _username() -> str:
+    name = request.form.get("username")
+    if name is None:
+        data = request.get_json(silent=True)
+        name = data.get("username") if isinstance(data, dict) else ""
+    return "login-user:" + str(name or "").strip().lower()[:64]
+
+
+def _address() -> str:
+    return "login-addr:" + (get_remote_address() or "")
+
+
+def _failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def login_limits(view):
+    """Count failed attempts only; once over either limit every attempt answers 429."""
+    view = limiter.limit(FAILED_LOGINS_PER_USERNAME, key_func=_username, deduct_when=_failed)(view)
+    view = limiter.limit(FAILED_LOGINS_PER_ADDRESS, key_func=_address, deduct_when=_failed)(view)
+    return view

@@ -1,0 +1,83 @@
+"""Monthly caps (每月上限) of a rule per resident.
+
+What counts toward a cap in a month (in the village's time zone): the resident's confirmed
+ledger entries under any version of the rule, net of their corrections, plus awards still
+waiting for review or inside the objection window. Call with the resident's household
+locked (``points.ledger.lock_household``), so concurrent awards cannot both pass.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from points.errors import DomainError
+from points.models import EntryKind, LedgerEntry, Rule, RuleVersion, Village
+from points.villages import village_zone
+
+
+class MonthlyCapReached(DomainError):
+    code = "monthly_cap_reached"
+
+
+def month_bounds(village: Village, at: datetime) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the village-local calendar month that contains ``at``."""
+    zone = village_zone(village)
+    local = at.astimezone(zone)
+    start = datetime.combine(local.date().replace(day=1), time(), zone)
+    if start.month == 12:
+        end = start.replace(year=start.year + 1, month=1)
+    else:
+        end = start.replace(month=start.month + 1)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def used_this_month(
+    session: Session, *, village: Village, rule: Rule, resident_id: int, at: datetime
+) -> int:
+    start, end = month_bounds(village, at)
+    version_ids = select(RuleVersion.id).where(RuleVersion.rule_id == rule.id)
+    confirmed = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.honour_delta), 0)).where(
+            LedgerEntry.resident_id == resident_id,
+            LedgerEntry.rule_version_id.in_(version_ids),
+            LedgerEntry.kind.in_([EntryKind.AWARD, EntryKind.CORRECTION]),
+            LedgerEntry.created_at >= start,
+            LedgerEntry.created_at < end,
+        )
+    )
+    return int(confirmed or 0) + pending_this_month(
+        session, rule=rule, resident_id=resident_id, start=start, end=end
+    )
+
+
+def pending_this_month(
+    session: Session, *, rule: Rule, resident_id: int, start: datetime, end: datetime
+) -> int:
+    """Points of awards not yet in the ledger (filled in by points.awards)."""
+    from points import awards  # noqa: PLC0415  (awards imports caps)
+
+    hook = getattr(awards, "pending_points_for_cap", None)
+    return hook(session, rule=rule, resident_id=resident_id, start=start, end=end) if hook else 0
+
+
+def check_monthly_cap(
+    session: Session,
+    *,
+    village: Village,
+    rule: Rule,
+    version: RuleVersion,
+    resident_id: int,
+    amount: int,
+    at: datetime,
+) -> None:
+    """Raise :class:`MonthlyCapReached` if ``amount`` more would pass the cap."""
+    if version.monthly_cap is None or amount <= 0:
+        return
+    used = used_this_month(session, village=village, rule=rule, resident_id=resident_id, at=at)
+    if used + amount > version.monthly_cap:
+        raise MonthlyCapReached(
+            cap=version.monthly_cap, used=used, remaining=max(version.monthly_cap - used, 0)
+        )

@@ -1,0 +1,266 @@
+"""The ledger: the only writer of :class:`LedgerEntry` rows and of a household's cached figures.
+
+Every write locks the household first (PostgreSQL ``SELECT ... FOR UPDATE``; on SQLite the
+write session's ``BEGIN IMMEDIATE`` already holds the database's single write lock), appends
+an entry whose hash covers the previous hash and the entry's canonical fields, and updates
+the cached balance and honour score in the caller's transaction. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from points.clock import now
+from points.db import READ_ONLY
+from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
+from points.models import EntryKind, Household, LedgerEntry, RuleVersion
+
+GENESIS = "0" * 64
+
+# Kinds whose amount counts toward the honour score (荣誉积分) as well as the balance.
+HONOUR_KINDS = frozenset({EntryKind.AWARD, EntryKind.DEDUCTION})
+
+
+class AlreadyCorrected(DomainError):
+    code = "already_corrected"
+
+
+def lock_household(session: Session, household_id: int) -> Household:
+    """Load a household and hold the lock that serializes writes to its points."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        if conn.get_execution_options().get(READ_ONLY):
+            raise RuntimeError("ledger writes need a write session (BEGIN IMMEDIATE) on SQLite")
+        stmt = select(Household).where(Household.id == household_id)
+    else:
+        stmt = select(Household).where(Household.id == household_id).with_for_update(of=Household)
+    household = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    if household is None:
+        raise NotFound("household")
+    return household
+
+
+def canonical(entry: LedgerEntry) -> str:
+    """The fields the hash covers, in a fixed order and format."""
+    created = entry.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    parts = [
+        entry.household_id,
+        entry.seq,
+        entry.resident_id if entry.resident_id is not None else "",
+        entry.amount,
+        entry.honour_delta,
+        EntryKind(entry.kind).value,
+        entry.rule_version_id if entry.rule_version_id is not None else "",
+        entry.source_type or "",
+        entry.source_id if entry.source_id is not None else "",
+        entry.reverses_id if entry.reverses_id is not None else "",
+        entry.created_by_id if entry.created_by_id is not None else "",
+        created,
+        entry.balance_after,
+        entry.note,
+    ]
+    return "\x1f".join(str(p) for p in parts)
+
+
+def entry_hash(prev_hash: str, entry: LedgerEntry) -> str:
+    return hashlib.sha256((prev_hash + "\x1e" + canonical(entry)).encode()).hexdigest()
+
+
+def post(
+    session: Session,
+    *,
+    household_id: int,
+    amount: int,
+    kind: EntryKind,
+    resident_id: int | None = None,
+    rule_version: RuleVersion | None = None,
+    source: tuple[str, int] | None = None,
+    note: str = "",
+    created_by_id: int | None = None,
+    honour_delta: int | None = None,
+    reverses: LedgerEntry | None = None,
+    at: datetime | None = None,
+    allow_partial: bool = False,
+) -> LedgerEntry:
+    """Append one entry to a household's chain and update its cached figures.
+
+    A debit larger than the balance raises :class:`InsufficientPoints`, unless
+    ``allow_partial`` (deductions, expiry, corrections), where it takes what there is.
+    """
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationFailed({"amount": "must be a whole number"})
+    kind = EntryKind(kind)
+    household = lock_household(session, household_id)
+    if amount < 0 and household.balance + amount < 0:
+        if not allow_partial:
+            raise InsufficientPoints(balance=household.balance, needed=-amount)
+        amount = -household.balance
+    if honour_delta is None:
+        honour_delta = amount if kind in HONOUR_KINDS else 0
+    entry = LedgerEntry(
+        household_id=household.id,
+        seq=household.ledger_seq + 1,
+        resident_id=resident_id,
+        amount=amount,
+        honour_delta=honour_delta,
+        kind=kind,
+        rule_version_id=rule_version.id if rule_version is not None else None,
+        source_type=source[0] if source else None,
+        source_id=source[1] if source else None,
+        reverses_id=reverses.id if reverses is not None else None,
+        note=note or "",
+        created_by_id=created_by_id,
+        created_at=(at or now()).astimezone(UTC),
+        balance_after=household.balance + amount,
+        prev_hash=household.ledger_head or GENESIS,
+    )
+    entry.hash = entry_hash(entry.prev_hash, entry)
+    household.balance = entry.balance_after
+    household.honour_score += honour_delta
+    household.ledger_seq = entry.seq
+    household.ledger_head = entry.hash
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def correct(
+    session: Session, *, entry_id: int, reason: str, created_by_id: int | None
+) -> LedgerEntry:
+    """Reverse an entry with a new, linked correction entry. An entry is corrected once.
+
+    The honour effect is reversed in full; the balance effect as far as the balance allows
+    (points already spent cannot be taken back), and the note says so.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": "a reason is required"})
+    original = session.get(LedgerEntry, entry_id)
+    if original is None:
+        raise NotFound("entry")
+    lock_household(session, original.household_id)
+    if original.kind == EntryKind.CORRECTION:
+        raise AlreadyCorrected("a correction cannot itself be corrected; post a new entry")
+    already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id))
+    if already is not None:
+        raise AlreadyCorrected(entry_id=already)
+    return post(
+        session,
+        household_id=original.household_id,
+        amount=-original.amount,
+        kind=EntryKind.CORRECTION,
+        resident_id=original.resident_id,
+        rule_version=original.rule_version,
+        source=(original.source_type, original.source_id) if original.source_type else None,
+        note=reason,
+        created_by_id=created_by_id,
+        honour_delta=-original.honour_delta,
+        reverses=original,
+        allow_partial=True,
+    )
+
+
+def adjust_pending(session: Session, *, household_id: int, delta: int) -> Household:
+    """Change a household's pending figure (awards waiting for review or objections)."""
+    household = lock_household(session, household_id)
+    household.pending = max(household.pending + delta, 0)
+    session.flush()
+    return household
+
+
+def entries(session: Session, household_id: int, *, limit: int = 50, before_seq: int | None = None):
+    """A household's entries, newest first."""
+    stmt = select(LedgerEntry).where(LedgerEntry.household_id == household_id)
+    if before_seq is not None:
+        stmt = stmt.where(LedgerEntry.seq < before_seq)
+    stmt = stmt.order_by(LedgerEntry.seq.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class Problem:
+    household_id: int
+    entry_id: int | None
+    kind: str  # hash_mismatch, chain_break, balance_mismatch, honour_mismatch, head_mismatch
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "household_id": self.household_id,
+            "entry_id": self.entry_id,
+            "kind": self.kind,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    households: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    heads: list[tuple[int, int, str]] = field(default_factory=list)  # household, seq, hash
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _rows(session: Session, village_id: int | None) -> Iterator:
+    stmt = select(LedgerEntry).order_by(LedgerEntry.household_id, LedgerEntry.seq)
+    if village_id is not None:
+        stmt = stmt.join(Household, Household.id == LedgerEntry.household_id).where(
+            Household.village_id == village_id
+        )
+    stmt = stmt.execution_options(yield_per=2000)
+    yield from session.scalars(stmt)
+
+
+def verify(session: Session, *, village_id: int | None = None) -> VerifyReport:
+    """Recompute every chain and cached figure; name each entry or household that differs."""
+    report = VerifyReport()
+    hstmt = select(Household).order_by(Household.id)
+    if village_id is not None:
+        hstmt = hstmt.where(Household.village_id == village_id)
+    households = {h.id: h for h in session.scalars(hstmt)}
+    report.households = len(households)
+    state: dict[int, list] = {}  # household -> [prev_hash, seq, balance, honour]
+    for entry in _rows(session, village_id):
+        report.entries += 1
+        st = state.setdefault(entry.household_id, [GENESIS, 0, 0, 0])
+        if entry.seq != st[1] + 1 or entry.prev_hash != st[0]:
+            report.problems.append(
+                Problem(entry.household_id, entry.id, "chain_break", f"seq {entry.seq}")
+            )
+        if entry_hash(entry.prev_hash, entry) != entry.hash:
+            report.problems.append(
+                Problem(entry.household_id, entry.id, "hash_mismatch", f"seq {entry.seq}")
+            )
+        st[2] += entry.amount
+        st[3] += entry.honour_delta
+        if entry.balance_after != st[2]:
+            report.problems.append(
+                Problem(entry.household_id, entry.id, "balance_mismatch", "balance_after")
+            )
+        st[0], st[1] = entry.hash, entry.seq
+        session.expunge(entry)
+    for hid, h in households.items():
+        prev_hash, seq, balance, honour = state.get(hid, [GENESIS, 0, 0, 0])
+        if h.balance != balance:
+            report.problems.append(
+                Problem(hid, None, "balance_mismatch", f"cached {h.balance} != sum {balance}")
+            )
+        if h.honour_score != honour:
+            report.problems.append(
+                Problem(hid, None, "honour_mismatch", f"cached {h.honour_score} != sum {honour}")
+            )
+        if h.ledger_seq != seq or (seq and h.ledger_head != prev_hash):
+            report.problems.append(Problem(hid, None, "head_mismatch", f"seq {h.ledger_seq}"))
+        if seq:
+            report.heads.append((hid, seq, prev_hash))
+    return report

@@ -1,0 +1,422 @@
+"""Households and residents: create, edit, move, mark moved out, and search."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from points import audit
+from points.errors import DuplicateHouseholdNumber, DuplicatePhone, NotFound, ValidationFailed
+from points.models import Household, Resident, ResidentStatus, Role
+from points.villages import get_or_create_group
+
+HOUSEHOLD_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9-]{6,19}$")
+HOUSEHOLD_FIELDS = ["number", "group_id", "address"]
+RESIDENT_FIELDS = ["name", "phone", "household_id", "status", "is_head"]
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials in lower case: 张建国 -> "zjg"; latin letters are kept."""
+    parts = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    return "".join(p.lower() for p in parts).replace(" ", "")
+
+
+def name_pinyin(name: str) -> str:
+    return "".join(lazy_pinyin(name)).lower().replace(" ", "")
+
+
+def clean_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed({"name": "required"})
+    if len(name) > 50:
+        raise ValidationFailed({"name": "at most 50 characters"})
+    return name
+
+
+def clean_phone(phone: str | None) -> str | None:
+    phone = (phone or "").strip().replace(" ", "")
+    if not phone:
+        return None
+    if not PHONE_RE.match(phone):
+        raise ValidationFailed({"phone": "not a phone number"})
+    return phone
+
+
+def clean_household_number(number: str | None) -> str:
+    number = (number or "").strip()
+    if not HOUSEHOLD_NUMBER_RE.match(number):
+        raise ValidationFailed({"household_number": "1-32 letters, digits or -"})
+    return number
+
+
+def get_household(session: Session, village_id: int, household_id: int) -> Household:
+    household = session.get(Household, household_id)
+    if household is None or household.village_id != village_id:
+        raise NotFound("household")
+    return household
+
+
+def find_household_by_number(session: Session, village_id: int, number: str) -> Household | None:
+    return session.scalar(
+        select(Household).where(Household.village_id == village_id, Household.number == number)
+    )
+
+
+def get_resident(session: Session, village_id: int, resident_id: int) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None or resident.village_id != village_id:
+        raise NotFound("resident")
+    return resident
+
+
+def create_household(
+    session: Session,
+    *,
+    village_id: int,
+    number: str,
+    group: str | None = None,
+    address: str = "",
+    by_id: int | None = None,
+) -> Household:
+    number = clean_household_number(number)
+    if len(address or "") > 200:
+        raise ValidationFailed({"address": "at most 200 characters"})
+    if find_household_by_number(session, village_id, number) is not None:
+        raise DuplicateHouseholdNumber(number=number)
+    group_row = get_or_create_group(session, village_id, group) if group else None
+    household = Household(
+        village_id=village_id,
+        number=number,
+        group_id=group_row.id if group_row else None,
+        address=(address or "").strip(),
+    )
+    session.add(household)
+    session.flush()
+    audit.record(
+        session,
+        action="household.create",
+        obj=household,
+        by_id=by_id,
+        village_id=village_id,
+        after=audit.snapshot(household, HOUSEHOLD_FIELDS),
+    )
+    return household
+
+
+def update_household(
+    session: Session,
+    household: Household,
+    *,
+    number: str,
+    group: str | None,
+    address: str,
+    by_id: int | None,
+) -> Household:
+    number = clean_household_number(number)
+    if len(address or "") > 200:
+        raise ValidationFailed({"address": "at most 200 characters"})
+    other = find_household_by_number(session, household.village_id, number)
+    if other is not None and other.id != household.id:
+        raise DuplicateHouseholdNumber(number=number)
+    before = audit.snapshot(household, HOUSEHOLD_FIELDS)
+    group_row = get_or_create_group(session, household.village_id, group) if group else None
+    household.number = number
+    household.group_id = group_row.id if group_row else None
+    household.address = (address or "").strip()
+    session.flush()
+    audit.record(
+        session,
+        action="household.update",
+        obj=household,
+        by_id=by_id,
+        village_id=household.village_id,
+        before=before,
+        after=audit.snapshot(household, HOUSEHOLD_FIELDS),
+    )
+    return household
+
+
+def _check_phone_free(
+    session: Session, village_id: int, phone: str | None, resident_id: int | None
+):
+    if phone is None:
+        return
+    other = session.scalar(
+        select(Resident.id).where(Resident.village_id == village_id, Resident.phone == phone)
+    )
+    if other is not None and other != resident_id:
+        raise DuplicatePhone(phone=phone)
+
+
+def create_resident(
+    session: Session,
+    *,
+    village_id: int,
+    household_number: str,
+    name: str,
+    phone: str | None = None,
+    group: str | None = None,
+    is_head: bool = False,
+    username: str | None = None,
+    password: str | None = None,
+    by_id: int | None = None,
+) -> Resident:
+    """A new resident in the household with that number (created when new).
+
+    With a username and password the resident also gets a login with the resident role.
+    """
+    from points import users  # users imports residents' validators
+
+    errors: dict[str, str] = {}
+    for _field_name, check in (
+        ("name", lambda: clean_name(name)),
+        ("phone", lambda: clean_phone(phone)),
+        ("household_number", lambda: clean_household_number(household_number)),
+    ):
+        try:
+            check()
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if bool(username) != bool(password):
+        errors["username" if not username else "password"] = "username and password go together"
+    if username and password:
+        errors.update(users.credential_problems(username, password))
+    if errors:
+        raise ValidationFailed(errors)
+    name, phone = clean_name(name), clean_phone(phone)
+    number = clean_household_number(household_number)
+    _check_phone_free(session, village_id, phone, None)
+    if username:
+        users.check_username_free(session, username)
+    household = find_household_by_number(session, village_id, number)
+    if household is None:
+        household = create_household(
+            session, village_id=village_id, number=number, group=group, by_id=by_id
+        )
+        is_head = True if not is_head else is_head
+    resident = Resident(
+        village_id=village_id,
+        household_id=household.id,
+        name=name,
+        name_initials=name_initials(name),
+        name_pinyin=name_pinyin(name),
+        phone=phone,
+        is_head=is_head,
+    )
+    session.add(resident)
+    session.flush()
+    audit.record(
+        session,
+        action="resident.create",
+        obj=resident,
+        by_id=by_id,
+        village_id=village_id,
+        after=audit.snapshot(resident, RESIDENT_FIELDS),
+    )
+    if username and password:
+        users.create_user(
+            session,
+            username=username,
+            password=password,
+            village_id=village_id,
+            roles=[Role.RESIDENT],
+            resident_id=resident.id,
+            by_id=by_id,
+        )
+    return resident
+
+
+def update_resident(
+    session: Session,
+    resident: Resident,
+    *,
+    name: str,
+    phone: str | None,
+    is_head: bool,
+    by_id: int | None,
+) -> Resident:
+    errors: dict[str, str] = {}
+    for check in (lambda: clean_name(name), lambda: clean_phone(phone)):
+        try:
+            check()
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    name, phone = clean_name(name), clean_phone(phone)
+    _check_phone_free(session, resident.village_id, phone, resident.id)
+    before = audit.snapshot(resident, RESIDENT_FIELDS)
+    resident.name = name
+    resident.name_initials = name_initials(name)
+    resident.name_pinyin = name_pinyin(name)
+    resident.phone = phone
+    resident.is_head = is_head
+    session.flush()
+    audit.record(
+        session,
+        action="resident.update",
+        obj=resident,
+        by_id=by_id,
+        village_id=resident.village_id,
+        before=before,
+        after=audit.snapshot(resident, RESIDENT_FIELDS),
+    )
+    return resident
+
+
+def move_resident(
+    session: Session, resident: Resident, *, household_number: str, by_id: int | None
+) -> Resident:
+    """Move a resident to another household of the village (created when new).
+
+    Points stay with the household that earned them: a household's balance is not split.
+    """
+    number = clean_household_number(household_number)
+    target = find_household_by_number(session, resident.village_id, number)
+    if target is None:
+        target = create_household(
+            session, village_id=resident.village_id, number=number, by_id=by_id
+        )
+    if target.id == resident.household_id:
+        raise ValidationFailed({"household_number": "already in this household"})
+    before = audit.snapshot(resident, RESIDENT_FIELDS)
+    resident.household_id = target.id
+    resident.is_head = False
+    session.flush()
+    session.expire(resident, ["household"])
+    audit.record(
+        session,
+        action="resident.move",
+        obj=resident,
+        by_id=by_id,
+        village_id=resident.village_id,
+        before=before,
+        after=audit.snapshot(resident, RESIDENT_FIELDS),
+    )
+    return resident
+
+
+def set_status(
+    session: Session, resident: Resident, *, status: ResidentStatus | str, by_id: int | None
+) -> Resident:
+    try:
+        status = ResidentStatus(status)
+    except ValueError:
+        raise ValidationFailed({"status": "unknown status"}) from None
+    before = audit.snapshot(resident, RESIDENT_FIELDS)
+    resident.status = status
+    session.flush()
+    audit.record(
+        session,
+        action="resident.status",
+        obj=resident,
+        by_id=by_id,
+        village_id=resident.village_id,
+        before=before,
+        after=audit.snapshot(resident, RESIDENT_FIELDS),
+    )
+    return resident
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed({"cursor": "invalid cursor"}) from None
+
+
+def clean_limit(limit: int | str | None, default: int = 50, maximum: int = 500) -> int:
+    if limit in (None, ""):
+        return default
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"limit": "must be a whole number"}) from None
+    if not 1 <= value <= maximum:
+        raise ValidationFailed({"limit": "out of range"})
+    return value
+
+
+def search_households(
+    session: Session,
+    village_id: int,
+    q: str | None = None,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    include_inactive: bool = True,
+) -> Page:
+    """Households matching ``q`` by number, member name or pinyin initials, ordered by id."""
+    stmt = (
+        select(Household)
+        .where(Household.village_id == village_id)
+        .options(selectinload(Household.members))
+        .order_by(Household.id)
+    )
+    q = (q or "").strip()
+    if q:
+        like = f"%{q}%"
+        members = select(Resident.household_id).where(
+            Resident.village_id == village_id,
+            or_(
+                Resident.name.like(like),
+                Resident.name_initials.like(f"{q.lower()}%"),
+                Resident.name_pinyin.like(f"{q.lower()}%"),
+                Resident.phone == q,
+            ),
+        )
+        stmt = stmt.where(or_(Household.number.like(like), Household.id.in_(members)))
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(Household.id > after)
+    rows = list(session.scalars(stmt.limit(limit + 1)))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)
+
+
+def search_residents(
+    session: Session, village_id: int, q: str, *, limit: int = 20, active_only: bool = True
+) -> list[Resident]:
+    """Residents matching a name, pinyin initials, household number or phone."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    stmt = (
+        select(Resident)
+        .join(Household, Household.id == Resident.household_id)
+        .where(Resident.village_id == village_id)
+        .where(
+            or_(
+                Resident.name.like(f"%{q}%"),
+                Resident.name_initials.like(f"{q.lower()}%"),
+                Resident.name_pinyin.like(f"{q.lower()}%"),
+                Household.number == q,
+                Resident.phone == q,
+            )
+        )
+        .order_by(func.length(Resident.name_initials), Resident.id)
+        .limit(limit)
+    )
+    if active_only:
+        stmt = stmt.where(Resident.status == ResidentStatus.ACTIVE)
+    return list(session.scalars(stmt))

@@ -1,0 +1,270 @@
+"""Logins, roles, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from points import audit
+from points.clock import now
+from points.errors import DomainError, DuplicateUsername, NotFound, ValidationFailed
+from points.models import ApiToken, Role, User, UserRole
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+MIN_PASSWORD = 8
+TOKEN_LIFETIME = timedelta(days=30)
+PASSWORD_METHOD = "scrypt"
+# A hash to compare against when the username does not exist, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+
+
+class WrongPassword(DomainError):
+    code = "wrong_password"
+    status = 400
+
+
+def credential_problems(username: str | None, password: str | None) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not USERNAME_RE.match(username or ""):
+        problems["username"] = "3-64 letters, digits, . _ or -"
+    problems.update(password_problems(password))
+    return problems
+
+
+def password_problems(password: str | None, field: str = "password") -> dict[str, str]:
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        return {field: "at least 8 characters"}
+    if len(password) > 200:
+        return {field: "at most 200 characters"}
+    if password.isdigit() and len(set(password)) <= 2:
+        return {field: "too easy to guess"}
+    return {}
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def parse_roles(roles: Iterable[str | Role]) -> list[Role]:
+    out: list[Role] = []
+    for r in roles:
+        try:
+            role = Role(r)
+        except ValueError:
+            raise ValidationFailed({"roles": "unknown role"}) from None
+        if role not in out:
+            out.append(role)
+    return out
+
+
+def check_username_free(session: Session, username: str) -> None:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DuplicateUsername(username=username)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    village_id: int | None,
+    roles: Iterable[str | Role],
+    resident_id: int | None = None,
+    full_name: str = "",
+    by_id: int | None = None,
+) -> User:
+    username = (username or "").strip()
+    problems = credential_problems(username, password)
+    try:
+        role_list = parse_roles(roles)
+    except ValidationFailed as exc:
+        problems.update(exc.fields)
+        role_list = []
+    if not role_list and "roles" not in problems:
+        problems["roles"] = "at least one role"
+    if len(full_name or "") > 50:
+        problems["full_name"] = "at most 50 characters"
+    if problems:
+        raise ValidationFailed(problems)
+    check_username_free(session, username)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        village_id=village_id,
+        resident_id=resident_id,
+        full_name=(full_name or "").strip(),
+    )
+    session.add(user)
+    session.flush()
+    if village_id is not None:
+        for role in role_list:
+            session.add(UserRole(user_id=user.id, village_id=village_id, role=role))
+    session.flush()
+    session.refresh(user)
+    audit.record(
+        session,
+        action="user.create",
+        obj=user,
+        by_id=by_id,
+        village_id=village_id,
+        after={"username": username, "roles": [r.value for r in role_list]},
+    )
+    return user
+
+
+def set_roles(
+    session: Session, user: User, roles: Iterable[str | Role], *, by_id: int | None
+) -> User:
+    role_list = parse_roles(roles)
+    if user.village_id is None:
+        raise ValidationFailed({"roles": "user has no village"})
+    if by_id == user.id and Role.ADMIN in user.roles and Role.ADMIN not in role_list:
+        raise ValidationFailed({"roles": "you cannot remove your own admin role"})
+    before = sorted(r.role.value for r in user.role_rows)
+    wanted = set(role_list)
+    for row in list(user.role_rows):
+        if row.village_id == user.village_id and row.role not in wanted:
+            user.role_rows.remove(row)
+    session.flush()
+    held = {r.role for r in user.role_rows if r.village_id == user.village_id}
+    for role in role_list:
+        if role not in held:
+            user.role_rows.append(UserRole(village_id=user.village_id, role=role))
+    session.flush()
+    audit.record(
+        session,
+        action="user.roles",
+        obj=user,
+        by_id=by_id,
+        village_id=user.village_id,
+        before={"roles": before},
+        after={"roles": sorted(r.value for r in role_list)},
+    )
+    return user
+
+
+def set_active(session: Session, user: User, active: bool, *, by_id: int | None) -> User:
+    if by_id == user.id and not active:
+        raise ValidationFailed({"active": "you cannot disable your own login"})
+    before = {"active": user.active}
+    user.active = active
+    if not active:
+        revoke_all_tokens(session, user)
+        user.session_version += 1
+    session.flush()
+    audit.record(
+        session,
+        action="user.active",
+        obj=user,
+        by_id=by_id,
+        village_id=user.village_id,
+        before=before,
+        after={"active": active},
+    )
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise InvalidCredentials()
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        raise InvalidCredentials()
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> User:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise WrongPassword()
+    problems = password_problems(new, "new_password")
+    if problems:
+        raise ValidationFailed(problems)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    session.flush()
+    audit.record(
+        session, action="user.password", obj=user, by_id=user.id, village_id=user.village_id
+    )
+    return user
+
+
+def reset_password(session: Session, user: User, *, new: str, by_id: int | None) -> User:
+    """An admin sets a new password; the user's sessions and tokens end."""
+    problems = password_problems(new)
+    if problems:
+        raise ValidationFailed(problems)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    revoke_all_tokens(session, user)
+    session.flush()
+    audit.record(
+        session, action="user.password_reset", obj=user, by_id=by_id, village_id=user.village_id
+    )
+    return user
+
+
+def get_user(session: Session, village_id: int, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.village_id != village_id:
+        raise NotFound("user")
+    return user
+
+
+def list_users(session: Session, village_id: int) -> list[User]:
+    return list(
+        session.scalars(select(User).where(User.village_id == village_id).order_by(User.id))
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, user: User, *, lifetime: timedelta = TOKEN_LIFETIME
+) -> tuple[str, ApiToken]:
+    """A new bearer token; only its hash is stored, so this is the one time it is seen."""
+    token = "cy_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=now() + lifetime)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token or "")))
+    if row is None or row.revoked_at is not None or row.expires_at <= now():
+        return None
+    return row.user if row.user.active else None
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token or "")))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    session.flush()
+    return True
+
+
+def revoke_all_tokens(session: Session, user: User) -> None:
+    at: datetime = now()
+    for row in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        row.revoked_at = at
+    session.flush()

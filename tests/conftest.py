@@ -1,0 +1,225 @@
+"""Fixtures: an app bound to one connection whose transaction is rolled back after each test.
+
+Concurrency tests use ``real_db`` instead: a separate, migrated database where requests
+really commit; they isolate themselves by creating their own village.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.extensions import limiter
+from points import clock, residents, users, villages
+from points.db import READ_ONLY, Database, make_engine
+from points.models import Role
+from tests.dbutil import reset_database, test_database_url
+
+users.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for tests; production uses scrypt
+PASSWORD = "secret-pass-1"
+_counter = itertools.count(1)
+
+
+class RolledBackDatabase:
+    """Looks like :class:`points.db.Database` to the app, but every session joins one
+    connection-level transaction (SAVEPOINTs inside), rolled back after the test."""
+
+    def __init__(self, engine, connection) -> None:
+        self.engine = engine
+        self.connection = connection
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    def session(self, *, write: bool = True) -> Session:
+        return Session(
+            bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+    def dispose(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def engine():
+    url = test_database_url()
+    reset_database(url)
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine):
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def db(engine, connection):
+    return RolledBackDatabase(engine, connection)
+
+
+@pytest.fixture
+def app(db):
+    application = create_app(
+        {
+            "TESTING": True,
+            "CUNYUE_DATABASE": db,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-key",
+        }
+    )
+    limiter.reset()
+    yield application
+    limiter.reset()
+
+
+@pytest.fixture
+def csrf_app(db):
+    """An app with CSRF protection on, for the tests of CSRF itself."""
+    return create_app({"TESTING": True, "CUNYUE_DATABASE": db, "SECRET_KEY": "test-key"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(db):
+    s = db.session()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fixed_clock():
+    """A clock the test moves by hand: ``fixed_clock.now`` and ``fixed_clock.advance(...)``."""
+
+    class Clock:
+        def __init__(self) -> None:
+            self.now = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
+            self.lock = threading.Lock()
+
+        def __call__(self) -> datetime:
+            with self.lock:
+                return self.now
+
+        def advance(self, **kw) -> None:
+            with self.lock:
+                self.now += timedelta(**kw)
+
+    c = Clock()
+    clock.set_clock(c)
+    yield c
+    clock.set_clock(None)
+
+
+@pytest.fixture
+def make_village(session):
+    def make(code: str | None = None, **kw):
+        n = next(_counter)
+        v = villages.create_village(
+            session, code=code or f"v{n}", name=kw.pop("name", f"测试村{n}"), **kw
+        )
+        session.commit()
+        return v
+
+    return make
+
+
+@pytest.fixture
+def village(make_village):
+    return make_village("home", name="幸福村")
+
+
+@pytest.fixture
+def other_village(make_village):
+    return make_village("other", name="邻村")
+
+
+@pytest.fixture
+def make_household(session):
+    def make(village, number: str | None = None, group: str | None = "第一组"):
+        h = residents.create_household(
+            session, village_id=village.id, number=number or f"H{next(_counter)}", group=group
+        )
+        session.commit()
+        return h
+
+    return make
+
+
+@pytest.fixture
+def make_resident(session):
+    def make(village, household=None, name: str = "王小明", phone: str | None = None):
+        number = household.number if household else f"R{next(_counter)}"
+        r = residents.create_resident(
+            session, village_id=village.id, household_number=number, name=name, phone=phone
+        )
+        session.commit()
+        return r
+
+    return make
+
+
+@pytest.fixture
+def make_user(session):
+    def make(village, roles=(Role.ADMIN,), resident=None, username: str | None = None):
+        u = users.create_user(
+            session,
+            username=username or f"user{next(_counter)}",
+            password=PASSWORD,
+            village_id=village.id,
+            roles=roles,
+            resident_id=resident.id if resident else None,
+        )
+        session.commit()
+        return u
+
+    return make
+
+
+@pytest.fixture
+def token_for(session):
+    """Bearer headers for a user."""
+
+    def make(user) -> dict[str, str]:
+        token, _row = users.issue_token(session, user)
+        session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(user, c=None):
+        c = c or client
+        r = c.post("/login", data={"username": user.username, "password": PASSWORD})
+        assert r.status_code == 302, r.data
+        return c
+
+    return do
+
+
+@pytest.fixture(scope="session")
+def real_db():
+    """A separate migrated database whose transactions really commit (concurrency tests)."""
+    url = test_database_url("_real")
+    reset_database(url)
+    database = (
+        Database(url, pool_size=30, max_overflow=10) if "postgresql" in url else Database(url)
+    )
+    yield database
+    database.dispose()
+
+
+__all__ = ["READ_ONLY", "PASSWORD"]

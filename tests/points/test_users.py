@@ -1,0 +1,88 @@
+"""Logins, roles, passwords and tokens."""
+
+from datetime import timedelta
+
+import pytest
+
+from points import users
+from points.errors import DuplicateUsername, ValidationFailed
+from points.models import Role
+
+
+def test_admin_implies_host_and_clerk(session, village):
+    u = users.create_user(
+        session, username="cwork", password="long-enough", village_id=village.id, roles=["admin"]
+    )
+    assert u.roles == {Role.ADMIN, Role.HOST, Role.CLERK}
+    assert u.has_role("host") and not u.has_role("supervisor")
+
+
+def test_bad_and_duplicate_users(session, village):
+    users.create_user(
+        session, username="cwork", password="long-enough", village_id=village.id, roles=["host"]
+    )
+    with pytest.raises(DuplicateUsername):
+        users.create_user(
+            session, username="cwork", password="long-enough", village_id=village.id, roles=["host"]
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        users.create_user(
+            session, username="a", password="short", village_id=village.id, roles=["boss"]
+        )
+    assert set(exc.value.fields) == {"username", "password", "roles"}
+
+
+def test_authenticate_and_passwords(session, village):
+    u = users.create_user(
+        session, username="cwork", password="long-enough", village_id=village.id, roles=["host"]
+    )
+    assert users.authenticate(session, "cwork", "long-enough").id == u.id
+    with pytest.raises(users.InvalidCredentials):
+        users.authenticate(session, "cwork", "wrong-password")
+    with pytest.raises(users.InvalidCredentials):
+        users.authenticate(session, "nobody", "long-enough")
+    with pytest.raises(users.WrongPassword):
+        users.change_password(session, u, current="nope", new="another-long-one")
+    version = u.session_version
+    users.change_password(session, u, current="long-enough", new="another-long-one")
+    assert u.session_version == version + 1
+    assert users.authenticate(session, "cwork", "another-long-one").id == u.id
+    users.set_active(session, u, False, by_id=None)
+    with pytest.raises(users.InvalidCredentials):
+        users.authenticate(session, "cwork", "another-long-one")
+
+
+def test_password_hash_is_strong_by_default():
+    assert users.hash_password.__module__ == "points.users"
+    from werkzeug.security import generate_password_hash
+
+    assert generate_password_hash("x", method="scrypt").startswith("scrypt:")
+
+
+def test_tokens_expire_and_revoke(session, village, fixed_clock):
+    u = users.create_user(
+        session, username="cwork", password="long-enough", village_id=village.id, roles=["host"]
+    )
+    token, row = users.issue_token(session, u)
+    assert row.token_hash != token and len(row.token_hash) == 64  # stored hashed
+    assert users.user_for_token(session, token).id == u.id
+    fixed_clock.advance(days=31)
+    assert users.user_for_token(session, token) is None
+    token2, _ = users.issue_token(session, u, lifetime=timedelta(hours=1))
+    assert users.revoke_token(session, token2) is True
+    assert users.user_for_token(session, token2) is None
+    token3, _ = users.issue_token(session, u)
+    users.reset_password(session, u, new="brand-new-pass", by_id=None)
+    assert users.user_for_token(session, token3) is None
+
+
+def test_cannot_remove_own_admin_role(session, village):
+    u = users.create_user(
+        session, username="cwork", password="long-enough", village_id=village.id, roles=["admin"]
+    )
+    with pytest.raises(ValidationFailed):
+        users.set_roles(session, u, ["host"], by_id=u.id)
+    with pytest.raises(ValidationFailed):
+        users.set_active(session, u, False, by_id=u.id)
+    users.set_roles(session, u, ["admin", "supervisor"], by_id=u.id)
+    assert Role.SUPERVISOR in u.roles
