@@ -35,6 +35,8 @@ MESSAGES: dict[str, Any] = {
     "insufficient_points": _l("The household does not have enough points."),
     "already_corrected": _l("This entry has already been corrected."),
     "ledger_immutable": _l("Ledger entries cannot be changed."),
+    "invalid_card": _l("This card is not valid. It may have been reissued."),
+    "monthly_cap_reached": _l("The monthly limit for this rule has been reached."),
     "csrf": _l("The form expired. Please go back and try again."),
 }
 
