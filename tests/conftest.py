@@ -223,3 +223,76 @@ def real_db():
 
 
 __all__ = ["READ_ONLY", "PASSWORD"]
+
+
+@pytest.fixture(scope="session")
+def live_server(real_db):
+    """The app served over real HTTP from a thread, on the committed ``real_db`` database."""
+    from werkzeug.serving import make_server
+
+    application = create_app(
+        {"TESTING": False, "CUNYUE_DATABASE": real_db, "SECRET_KEY": "live-test-key"}
+    )
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    class Live:
+        url = f"http://127.0.0.1:{server.server_port}"
+        app = application
+        db = real_db
+
+    yield Live
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(
+            "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def launch_browser(playwright_instance):
+    """Start headless Chromium with extra args (e.g. a fake camera); closed after the test."""
+    browsers = []
+
+    def launch(*extra_args: str):
+        b = playwright_instance.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args)
+        )
+        browsers.append(b)
+        return b
+
+    yield launch
+    for b in browsers:
+        b.close()
+
+
+@pytest.fixture
+def phone_page(launch_browser):
+    """A phone-sized page in a fresh browser."""
+    browser = launch_browser()
+    context = browser.new_context(viewport={"width": 390, "height": 780}, device_scale_factor=2)
+    return context.new_page()
