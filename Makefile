@@ -29,7 +29,7 @@ translations: $(VENV)/.installed-run
 	@$(BIN)/pybabel compile -d app/translations >/dev/null 2>&1 || $(BIN)/pybabel compile -d app/translations
 
 i18n-extract: $(VENV)/.installed-run
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot app points store templates
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 run: translations

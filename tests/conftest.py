@@ -18,7 +18,7 @@ from app.extensions import limiter
 from points import clock, residents, users, villages
 from points.db import READ_ONLY, Database, make_engine
 from points.models import Role
-from tests.dbutil import reset_database, test_database_url
+from tests.dbutil import database_url_for_tests, reset_database
 
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for tests; production uses scrypt
 PASSWORD = "secret-pass-1"
@@ -45,7 +45,7 @@ class RolledBackDatabase:
 
 @pytest.fixture(scope="session")
 def engine():
-    url = test_database_url()
+    url = database_url_for_tests()
     reset_database(url)
     eng = make_engine(url)
     yield eng
@@ -213,7 +213,7 @@ def login(client):
 @pytest.fixture(scope="session")
 def real_db():
     """A separate migrated database whose transactions really commit (concurrency tests)."""
-    url = test_database_url("_real")
+    url = database_url_for_tests("_real")
     reset_database(url)
     database = (
         Database(url, pool_size=30, max_overflow=10) if "postgresql" in url else Database(url)

@@ -16,7 +16,7 @@ from app.config import PROJECT_ROOT
 _TMP = Path(tempfile.mkdtemp(prefix="cunyue-tests-"))
 
 
-def test_database_url(suffix: str = "") -> str:
+def database_url_for_tests(suffix: str = "") -> str:
     """The URL of the suite's database (or of a sibling database named with ``suffix``)."""
     url = os.environ.get("TEST_DATABASE_URL", "sqlite")
     if url == "sqlite":

@@ -1,15 +1,22 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 ROLE_CHOICES = [
-    ("resident", _l("Resident")),
-    ("host", _l("Host / grid worker")),
-    ("clerk", _l("Shop clerk")),
-    ("admin", _l("Village committee (admin)")),
-    ("supervisor", _l("Supervisory committee")),
+    SelectChoice("resident", _l("Resident")),
+    SelectChoice("host", _l("Host / grid worker")),
+    SelectChoice("clerk", _l("Shop clerk")),
+    SelectChoice("admin", _l("Village committee (admin)")),
+    SelectChoice("supervisor", _l("Supervisory committee")),
 ]
 
 
@@ -49,9 +56,9 @@ class StatusForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=[
-            ("active", _l("Active")),
-            ("moved_out", _l("Moved out")),
-            ("deceased", _l("Deceased")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("moved_out", _l("Moved out")),
+            SelectChoice("deceased", _l("Deceased")),
         ],
     )
 

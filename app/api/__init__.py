@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
+from flask_login import current_user
 
 from app.extensions import csrf
 from app.security import load_api_user
@@ -15,9 +16,14 @@ csrf.exempt(bp)
 def _authenticate() -> None:
     load_api_user()
     # Cookie-authenticated writes need the CSRF token; bearer tokens do not.
-    if not g.via_token and request.method not in ("GET", "HEAD", "OPTIONS"):
-        if request.endpoint != "api.issue_token":
-            csrf.protect()
+    if (
+        not g.via_token
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        and request.endpoint != "api.issue_token"
+        and current_user.is_authenticated
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
+        csrf.protect()
 
 
 from app.api import auth, households, ledger, openapi, rules  # noqa: E402,F401

@@ -1,0 +1,234 @@
+"""The foundation's API contract: tokens, me, households, residents, errors, isolation."""
+
+import pytest
+from sqlalchemy import func, select
+
+from points import ledger
+from points.models import EntryKind, Household, IdempotencyRecord, Resident
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def admin(village, make_user):
+    return make_user(village, roles=["admin"], username="cunweihui")
+
+
+def test_token_and_me(client, admin, village):
+    r = client.post("/api/v1/auth/token", json={"username": "cunweihui", "password": PASSWORD})
+    assert r.status_code == 200
+    body = r.json
+    assert body["token"].startswith("cy_")
+    assert body["user"]["roles"] == ["admin", "clerk", "host"]
+    assert body["user"]["village"] == {"id": village.id, "code": "home", "name": "幸福村"}
+    h = {"Authorization": "Bearer " + body["token"]}
+    me = client.get("/api/v1/me", headers=h).json
+    assert me["user"]["id"] == admin.id and me["resident"] is None and me["household"] is None
+    assert client.delete("/api/v1/auth/token", headers=h).json == {"revoked": True}
+    r = client.get("/api/v1/me", headers=h)
+    assert r.status_code == 401 and r.json["error"] == "unauthorized" and r.json["message"]
+
+
+def test_bad_credentials_and_bad_bodies(client, admin):
+    r = client.post("/api/v1/auth/token", json={"username": "cunweihui", "password": "nope-nope"})
+    assert r.status_code == 401 and r.json["error"] == "invalid_credentials"
+    for body in (
+        None,
+        [],
+        "x",
+        {"username": "a"},
+        {"username": 1, "password": 2},
+        {"username": "a", "password": "b", "extra": 1},
+    ):
+        r = client.post("/api/v1/auth/token", json=body)
+        assert r.status_code == 400 and r.json["error"] == "bad_request", body
+        assert r.json["fields"]
+    r = client.post("/api/v1/auth/token", data="not json", content_type="application/json")
+    assert r.status_code == 400
+
+
+def test_me_for_a_resident(
+    client, village, make_household, make_resident, make_user, token_for, session
+):
+    h = make_household(village, "3001")
+    r = make_resident(village, h, name="王秀英", phone="13800001111")
+    ledger.post(session, household_id=h.id, amount=12, kind=EntryKind.AWARD, resident_id=r.id)
+    session.commit()
+    u = make_user(village, roles=["resident"], resident=r)
+    me = client.get("/api/v1/me", headers=token_for(u)).json
+    assert me["resident"]["name"] == "王秀英"
+    assert me["household"] == {
+        "id": h.id,
+        "number": "3001",
+        "balance": 12,
+        "pending": 0,
+        "honour_score": 12,
+    }
+    detail = client.get(f"/api/v1/households/{h.id}", headers=token_for(u)).json
+    assert detail["members"][0]["phone_masked"] == "138****1111"
+    assert "13800001111" not in str(detail)
+
+
+def test_household_list_search_and_paging(
+    client, admin, token_for, village, make_resident, make_household
+):
+    make_resident(village, make_household(village, "1001"), name="张建国")
+    make_resident(village, make_household(village, "1002"), name="李明")
+    h = token_for(admin)
+    items = client.get("/api/v1/households?q=zjg", headers=h).json["items"]
+    assert [(i["number"], i["head_name"]) for i in items] == [("1001", "张建国")]
+    assert set(items[0]) >= {"id", "number", "head_name", "group", "balance"}
+    page1 = client.get("/api/v1/households?limit=1", headers=h).json
+    page2 = client.get(f"/api/v1/households?limit=1&cursor={page1['next_cursor']}", headers=h).json
+    assert [page1["items"][0]["number"], page2["items"][0]["number"]] == ["1001", "1002"]
+    assert page2["next_cursor"] is None
+    for bad in ("limit=0", "limit=501", "limit=abc", "cursor=@@@"):
+        r = client.get(f"/api/v1/households?{bad}", headers=h)
+        assert r.status_code == 400 and r.json["error"] == "bad_request", bad
+
+
+def test_household_ledger_newest_first(client, admin, token_for, village, make_household, session):
+    h = make_household(village, "1")
+    for amount in (5, 7, -3):
+        ledger.post(
+            session,
+            household_id=h.id,
+            amount=amount,
+            kind=EntryKind.AWARD if amount > 0 else EntryKind.REDEMPTION,
+        )
+    session.commit()
+    body = client.get(f"/api/v1/households/{h.id}/ledger?limit=2", headers=token_for(admin)).json
+    assert [(e["amount"], e["balance_after"], e["kind"]) for e in body["items"]] == [
+        (-3, 9, "redemption"),
+        (7, 12, "award"),
+    ]
+    rest = client.get(
+        f"/api/v1/households/{h.id}/ledger?limit=2&cursor={body['next_cursor']}",
+        headers=token_for(admin),
+    ).json
+    assert [e["amount"] for e in rest["items"]] == [5] and rest["next_cursor"] is None
+    assert set(body["items"][0]) >= {
+        "id",
+        "amount",
+        "kind",
+        "resident_id",
+        "rule_code",
+        "order_id",
+        "note",
+        "created_at",
+        "balance_after",
+    }
+
+
+def test_create_resident_with_login(client, admin, token_for, village, session):
+    h = token_for(admin)
+    body = {
+        "household_number": "8001",
+        "name": "赵小红",
+        "phone": "13700000000",
+        "group": "第三组",
+        "username": "zhaoxh",
+        "password": "a-long-password",
+    }
+    r = client.post("/api/v1/residents", json=body, headers=h)
+    assert r.status_code == 201
+    assert r.json["name"] == "赵小红" and r.json["household"]["number"] == "8001"
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"username": "zhaoxh", "password": "a-long-password"}
+        ).status_code
+        == 200
+    )
+    r = client.post("/api/v1/residents", json={**body, "phone": None}, headers=h)
+    assert r.status_code == 409 and r.json["error"] == "duplicate_username"
+    r = client.post(
+        "/api/v1/residents",
+        json={"household_number": "8001", "name": "x", "phone": "13700000000"},
+        headers=h,
+    )
+    assert r.status_code == 409 and r.json["error"] == "duplicate_phone"
+    count = session.scalar(select(func.count(Resident.id)).where(Resident.village_id == village.id))
+    assert count == 1
+
+
+@pytest.mark.parametrize(
+    "body,fields",
+    [
+        ({}, {"household_number", "name"}),
+        ({"household_number": "1", "name": ""}, {"name"}),
+        ({"household_number": "no spaces!", "name": "甲"}, {"household_number"}),
+        ({"household_number": "1", "name": "甲", "phone": "call me"}, {"phone"}),
+        ({"household_number": "1", "name": "甲" * 51}, {"name"}),
+        ({"household_number": "1", "name": "甲", "username": "ok-name"}, {"password"}),
+        (
+            {"household_number": "1", "name": "甲", "username": "x", "password": "short"},
+            {"username", "password"},
+        ),
+        ({"household_number": 1, "name": "甲"}, {"household_number"}),
+        ({"household_number": "1", "name": "甲", "boss": True}, {"boss"}),
+    ],
+)
+def test_create_resident_bad_input_changes_nothing(client, admin, token_for, session, body, fields):
+    before = session.scalar(select(func.count(Household.id)))
+    r = client.post("/api/v1/residents", json=body, headers=token_for(admin))
+    assert r.status_code == 400, r.json
+    assert r.json["error"] == "bad_request" and set(r.json["fields"]) == fields
+    assert all(r.json["fields"].values())
+    assert session.scalar(select(func.count(Household.id))) == before
+
+
+def test_error_messages_follow_the_language(client, admin, token_for):
+    h = token_for(admin)
+    zh = client.post("/api/v1/residents", json={}, headers=h).json
+    assert zh["message"] == "部分输入有误。" and zh["fields"]["name"] == "必填"
+    en = client.post("/api/v1/residents?lang=en", json={}, headers=h).json
+    assert en["message"] == "Some of the input is not valid." and en["fields"]["name"] == "required"
+
+
+def test_idempotent_create_resident(client, admin, token_for, session):
+    h = {**token_for(admin), "Idempotency-Key": "add-1"}
+    body = {"household_number": "9", "name": "孙悟空"}
+    first = client.post("/api/v1/residents", json=body, headers=h)
+    again = client.post("/api/v1/residents", json=body, headers=h)
+    assert first.status_code == again.status_code == 201 and first.json == again.json
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert session.scalar(select(func.count(Resident.id)).where(Resident.name == "孙悟空")) == 1
+    other = client.post("/api/v1/residents", json={**body, "name": "猪八戒"}, headers=h)
+    assert other.status_code == 409 and other.json["error"] == "idempotency_mismatch"
+    assert session.scalar(select(func.count(IdempotencyRecord.id))) == 1
+    r = client.post("/api/v1/residents", json=body, headers={**h, "Idempotency-Key": "k" * 65})
+    assert r.status_code == 400
+
+
+def test_another_villages_ids_answer_404(
+    client, village, other_village, make_user, make_household, make_resident, token_for
+):
+    theirs = make_household(other_village, "1")
+    make_resident(other_village, theirs, name="外村人")
+    admin = make_user(village, roles=["admin"])
+    h = token_for(admin)
+    for path in (f"/api/v1/households/{theirs.id}", f"/api/v1/households/{theirs.id}/ledger"):
+        r = client.get(path, headers=h)
+        assert r.status_code == 404 and r.json["error"] == "not_found"
+    assert client.get("/api/v1/households?q=外村人", headers=h).json["items"] == []
+    # Creating a resident with the same household number creates one in MY village only.
+    r = client.post(
+        "/api/v1/residents", json={"household_number": "1", "name": "本村人"}, headers=h
+    )
+    assert r.status_code == 201 and r.json["household"]["id"] != theirs.id
+
+
+def test_ledger_verify_endpoint(client, village, make_user, make_household, token_for, session):
+    h = make_household(village, "1")
+    ledger.post(session, household_id=h.id, amount=3, kind=EntryKind.AWARD)
+    session.commit()
+    sup = make_user(village, roles=["supervisor"])
+    body = client.get("/api/v1/ledger/verify", headers=token_for(sup)).json
+    assert body == {"ok": True, "entries": 1, "households": 1, "problems": []}
+
+
+def test_unknown_paths_and_methods_are_json(client, admin, token_for):
+    h = token_for(admin)
+    r = client.get("/api/v1/nothing-here", headers=h)
+    assert r.status_code == 404 and r.json["error"] == "not_found"
+    r = client.put("/api/v1/me", headers=h)
+    assert r.status_code == 405 and r.json["error"] == "method_not_allowed"

@@ -1,0 +1,194 @@
+"""Login, logout, passwords, rate limits and CSRF over HTTP."""
+
+from sqlalchemy import select
+
+from points.models import AuditLog
+from tests.conftest import PASSWORD
+
+
+def test_login_logout_and_home_redirects(client, village, make_user, make_resident):
+    staff = make_user(village, roles=["host"])
+    r = client.get("/")
+    assert r.status_code == 302 and "/login" in r.location
+    r = client.post("/login", data={"username": staff.username, "password": PASSWORD})
+    assert r.status_code == 302 and r.location == "/"
+    assert client.get("/").location.endswith("/staff")
+    assert client.get("/staff").status_code == 200
+    r = client.post("/logout")
+    assert r.status_code == 302
+    assert client.get("/staff").status_code == 302
+
+
+def test_wrong_password_is_401_with_message(client, village, make_user):
+    u = make_user(village)
+    r = client.post("/login", data={"username": u.username, "password": "nope-nope-nope"})
+    assert r.status_code == 401
+    assert "用户名或密码错误" in r.get_data(as_text=True)
+
+
+def test_login_form_bad_input_is_400(client):
+    r = client.post("/login", data={"username": "", "password": ""})
+    assert r.status_code == 400
+    assert "该字段是必填字段" in r.get_data(as_text=True)
+
+
+def test_next_parameter_stays_on_site(client, village, make_user):
+    u = make_user(village)
+    r = client.post(
+        "/login?next=https://evil.example/x", data={"username": u.username, "password": PASSWORD}
+    )
+    assert r.location == "/"
+    r = client.post(
+        "/login?next=/admin/households", data={"username": u.username, "password": PASSWORD}
+    )
+    assert r.location == "/admin/households"
+
+
+def test_failed_logins_are_limited_per_username(client, village, make_user):
+    u = make_user(village)
+    for _ in range(10):
+        assert (
+            client.post(
+                "/login", data={"username": u.username, "password": "wrong-wrong"}
+            ).status_code
+            == 401
+        )
+    r = client.post("/login", data={"username": u.username, "password": PASSWORD})
+    assert r.status_code == 429
+    assert "尝试次数过多" in r.get_data(as_text=True)
+    # Another username from the same address is not yet blocked.
+    other = make_user(village)
+    assert (
+        client.post("/login", data={"username": other.username, "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_failed_logins_are_limited_per_address(client, village, make_user):
+    u = make_user(village)
+    for i in range(30):
+        client.post("/login", data={"username": f"nobody{i}", "password": "wrong-wrong"})
+    assert (
+        client.post("/login", data={"username": u.username, "password": PASSWORD}).status_code
+        == 429
+    )
+    # Another address is not affected.
+    r = client.post(
+        "/login",
+        data={"username": u.username, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert r.status_code == 302
+
+
+def test_successful_logins_do_not_count(client, village, make_user):
+    u = make_user(village)
+    for _ in range(15):
+        assert (
+            client.post("/login", data={"username": u.username, "password": PASSWORD}).status_code
+            == 302
+        )
+
+
+def test_token_endpoint_rate_limited(client, village, make_user):
+    u = make_user(village)
+    for _ in range(10):
+        r = client.post(
+            "/api/v1/auth/token", json={"username": u.username, "password": "wrong-wrong"}
+        )
+        assert r.status_code == 401 and r.json["error"] == "invalid_credentials"
+    r = client.post("/api/v1/auth/token", json={"username": u.username, "password": PASSWORD})
+    assert r.status_code == 429 and r.json["error"] == "rate_limited"
+
+
+def test_change_password(client, village, make_user, login, session):
+    u = make_user(village)
+    login(u)
+    r = client.post(
+        "/password",
+        data={
+            "current_password": "wrong",
+            "new_password": "new-password-1",
+            "confirm": "new-password-1",
+        },
+    )
+    assert r.status_code == 400 and "当前密码不正确" in r.get_data(as_text=True)
+    r = client.post(
+        "/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "new-password-1",
+            "confirm": "other-password",
+        },
+    )
+    assert r.status_code == 400
+    r = client.post(
+        "/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "new-password-1",
+            "confirm": "new-password-1",
+        },
+    )
+    assert r.status_code == 302
+    assert client.get("/staff").status_code in (200, 403)  # still logged in after the change
+    client.post("/logout")
+    assert (
+        client.post(
+            "/login", data={"username": u.username, "password": "new-password-1"}
+        ).status_code
+        == 302
+    )
+    assert session.scalar(select(AuditLog.id).where(AuditLog.action == "user.password")) is not None
+
+
+def test_password_change_ends_other_sessions(app, village, make_user, login):
+    u = make_user(village, roles=["host"])
+    first, second = app.test_client(), app.test_client()
+    login(u, first)
+    login(u, second)
+    assert second.get("/staff").status_code == 200
+    first.post(
+        "/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "new-password-1",
+            "confirm": "new-password-1",
+        },
+    )
+    assert second.get("/staff").status_code == 302  # the old session is no longer valid
+
+
+def test_remember_me_cookie(client, village, make_user):
+    u = make_user(village)
+    r = client.post("/login", data={"username": u.username, "password": PASSWORD, "remember": "y"})
+    assert "remember_token=" in " ".join(r.headers.getlist("Set-Cookie"))
+
+
+def test_csrf_is_enforced_on_forms_and_cookie_api_writes(csrf_app, village, make_user):
+    u = make_user(village)
+    c = csrf_app.test_client()
+    assert c.post("/login", data={"username": u.username, "password": PASSWORD}).status_code == 400
+    page = c.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert (
+        c.post(
+            "/login", data={"username": u.username, "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    r = c.post("/api/v1/residents", json={"household_number": "1", "name": "甲"})
+    assert r.status_code == 400 and r.json["error"] == "csrf"
+    r = c.post(
+        "/api/v1/residents",
+        json={"household_number": "1", "name": "甲"},
+        headers={"X-CSRFToken": token},
+    )
+    assert r.status_code == 201
+
+
+def test_security_headers(client):
+    r = client.get("/login")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
