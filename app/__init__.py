@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from app import config
 from app.db import close_session
@@ -13,6 +14,16 @@ from app.extensions import babel, csrf, limiter, login_manager
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: positive ids that fit the database's integer columns."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def select_locale() -> str:
@@ -44,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = IdConverter
     if overrides:
         app.config.update(overrides)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]

@@ -105,12 +105,12 @@ def translate_fields(fields: dict[str, str]) -> dict[str, str]:
     return {name: gettext(msg) for name, msg in fields.items()}
 
 
-def error_body(code: str, **extra: Any) -> dict[str, Any]:
-    return {"error": code, "message": message_for(code), **extra}
+def error_body(error_code: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**(extra or {}), "error": error_code, "message": message_for(error_code)}
 
 
-def json_error(status: int, code: str, **extra: Any):
-    response = jsonify(error_body(code, **extra))
+def json_error(status: int, error_code: str, extra: dict[str, Any] | None = None):
+    response = jsonify(error_body(error_code, extra))
     response.status_code = status
     return response
 
@@ -120,7 +120,7 @@ def domain_error_response(exc: DomainError):
     if isinstance(exc, ValidationFailed):
         extra["fields"] = translate_fields(exc.fields)
     if is_api_request():
-        return json_error(exc.status, exc.code, **extra)
+        return json_error(exc.status, exc.code, extra)
     return (
         render_template(
             "error.html", code=exc.code, message=message_for(exc.code), fields=extra.get("fields")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass
 
@@ -332,17 +331,16 @@ class Page:
 
 
 def encode_cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+    """An opaque position in a list; today simply the last id or sequence number seen."""
+    return str(value)
 
 
 def decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed({"cursor": "invalid cursor"}) from None
+    if not cursor.isdigit() or len(cursor) > 10 or int(cursor) > 2**31 - 1:
+        raise ValidationFailed({"cursor": "invalid cursor"})
+    return int(cursor)
 
 
 def clean_limit(limit: int | str | None, default: int = 50, maximum: int = 500) -> int:

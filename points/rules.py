@@ -142,7 +142,7 @@ def create_rule(
     if not CODE_RE.match(code):
         raise ValidationFailed({"code": "1-32 letters, digits, - or _"})
     if get_rule_by_code(session, village_id, code) is not None:
-        raise DuplicateCode(code=code)
+        raise DuplicateCode(rule_code=code)
     rule = Rule(village_id=village_id, code=code)
     session.add(rule)
     session.flush()

@@ -296,3 +296,12 @@ def phone_page(launch_browser):
     browser = launch_browser()
     context = browser.new_context(viewport={"width": 390, "height": 780}, device_scale_factor=2)
     return context.new_page()
+
+
+def pytest_terminal_summary(terminalreporter):
+    try:
+        from tests.test_fuzz_api import CASES
+    except Exception:  # pragma: no cover
+        return
+    if CASES["count"]:
+        terminalreporter.write_line(f"schemathesis: {CASES['count']} generated API cases checked")

@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 
 from flask import g, jsonify, request
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from app.db import get_session
@@ -27,6 +27,7 @@ _MARSHMALLOW_MESSAGES = {
     "Unknown field.": "unknown field",
     "Not a valid date.": "not a valid date",
     "Not a valid datetime.": "not a valid date",
+    "Must be greater than or equal to 1 and less than or equal to 500.": "out of range",
 }
 
 
@@ -60,8 +61,10 @@ class Query(Schema):
 
 
 class ListQuery(Query):
-    limit = fields.Integer(load_default=50)
-    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(
+        load_default=None, metadata={"description": "next_cursor of the previous page"}
+    )
 
 
 def list_response(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:

@@ -60,7 +60,14 @@ def _operation(meta: dict, rule) -> dict:
         op["security"] = [{"bearer": []}]
     params = []
     for arg in rule.arguments:
-        params.append({"in": "path", "name": arg, "required": True, "schema": {"type": "integer"}})
+        params.append(
+            {
+                "in": "path",
+                "name": arg,
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            }
+        )
     if meta["query"] is not None:
         params.append({"in": "query", "schema": meta["query"]})
     if meta["idempotent"]:
