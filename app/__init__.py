@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import config
 from app.db import close_session
-from app.extensions import babel, csrf, limiter, login_manager
+from app.extensions import babel, compress, csrf, limiter, login_manager
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -53,6 +53,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
         RATELIMIT_HEADERS_ENABLED=True,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIN_SIZE=600,
+        COMPRESS_REGISTER=False,  # compressed in _compress below, static files excepted
+        SEND_FILE_MAX_AGE_DEFAULT=86400,
     )
     app.json.ensure_ascii = False
     app.url_map.converters["int"] = IdConverter
@@ -71,6 +75,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    compress.init_app(app)
 
     from app import cli, errors, views
     from app.admin.routes import bp as admin_bp
@@ -102,5 +107,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    @app.after_request
+    def _compress(response):
+        # Pages and JSON are compressed; static files are sent as they are and cached.
+        if request.endpoint == "static" or response.direct_passthrough:
+            return response
+        return compress.after_request(response)
 
     return app
