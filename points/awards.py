@@ -240,7 +240,7 @@ def approve(session: Session, award: Award, *, by: User) -> Award:
     """Post a pending award for the village's objection window."""
     _lock_award(session, award)
     if award.status != AwardStatus.PENDING:
-        raise NotPending(status=award.status.value)
+        raise NotPending(award_status=award.status.value)
     _check_reviewer(award, by)
     village = session.get(Village, award.village_id)
     at = now()
@@ -261,7 +261,7 @@ def reject(session: Session, award: Award, *, by: User, reason: str | None) -> A
     reason = _clean_note(reason, "reason", required=True)
     _lock_award(session, award)
     if award.status != AwardStatus.PENDING:
-        raise NotPending(status=award.status.value)
+        raise NotPending(award_status=award.status.value)
     _check_reviewer(award, by)
     award.reviewed_by_id = by.id
     award.reviewed_at = now()
@@ -363,7 +363,7 @@ def object_to(session: Session, award: Award, *, by: User, reason: str | None) -
         and now() < award.objection_deadline
     )
     if not in_window:
-        raise NotInObjectionWindow(status=award.status.value)
+        raise NotInObjectionWindow(award_status=award.status.value)
     exists = session.scalar(
         select(Objection.id).where(Objection.award_id == award.id, Objection.user_id == by.id)
     )
@@ -395,7 +395,7 @@ def decide_objection(
     award = _lock_award(session, objection.award)
     session.refresh(objection)
     if objection.status != ObjectionStatus.OPEN:
-        raise ObjectionClosed(status=objection.status.value)
+        raise ObjectionClosed(objection_status=objection.status.value)
     own = _household_of(by)
     if own is not None and own in (award.household_id, objection.resident.household_id):
         raise ConflictOfInterest()
