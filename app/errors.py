@@ -98,6 +98,10 @@ FIELD_MESSAGES = (
     _l("at most 5 MB"),
     _l("a JPEG, PNG or WebP photo"),
     _l("an .xlsx file"),
+    _l("the sheet is empty"),
+    _l("the first row needs the columns code, title, category and points"),
+    _l("at most 500 rows"),
+    _l("appears twice in the sheet"),
 )
 
 HTTP_CODES = {

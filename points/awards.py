@@ -13,13 +13,14 @@ needs no cron job. Every read-then-write of a household's figures holds its lock
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from points import audit, ledger
-from points.caps import check_monthly_cap
+from points.caps import check_monthly_cap, month_bounds
 from points.clock import now
 from points.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from points.models import (
@@ -27,6 +28,7 @@ from points.models import (
     Award,
     AwardStatus,
     EntryKind,
+    Household,
     LedgerEntry,
     Objection,
     ObjectionStatus,
@@ -529,3 +531,40 @@ def month_earnings(session: Session, household_id: int, start: datetime, end: da
         )
     )
     return int(total or 0)
+
+
+@dataclass
+class Standing:
+    """What 我的积分 shows besides the cached figures."""
+
+    month_earnings: int
+    rank: int  # 1 = highest honour score in the village (ties share a rank)
+    households: int
+    open_awards: list[Award]
+
+
+def standing(session: Session, household: Household) -> Standing:
+    village = session.get(Village, household.village_id)
+    start, end = month_bounds(village, now())
+    higher = session.scalar(
+        select(func.count(Household.id)).where(
+            Household.village_id == household.village_id,
+            Household.honour_score > household.honour_score,
+        )
+    )
+    total = session.scalar(
+        select(func.count(Household.id)).where(Household.village_id == household.village_id)
+    )
+    open_awards = list(
+        session.scalars(
+            select(Award)
+            .where(Award.household_id == household.id, Award.status.in_(OPEN_AWARD_STATUSES))
+            .order_by(Award.id.desc())
+        )
+    )
+    return Standing(
+        month_earnings=month_earnings(session, household.id, start, end),
+        rank=int(higher or 0) + 1,
+        households=int(total or 0),
+        open_awards=open_awards,
+    )
