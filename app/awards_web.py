@@ -6,7 +6,7 @@ import base64
 import binascii
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g
 
 from app.db import get_session, write_session
 from points import awards, evidence
@@ -40,7 +40,19 @@ def confirm_lazily(village_id: int) -> None:
 def store_photo_bytes(data: bytes | None) -> str | None:
     if not data:
         return None
-    return evidence.store(uploads_dir(), data)
+    relative = evidence.store(uploads_dir(), data)
+    g.setdefault("new_photos", []).append(relative)
+    return relative
+
+
+def discard_unsaved_photos(response):
+    """After a failed request, remove the photos it stored: no award refers to them."""
+    if response.status_code >= 400:
+        for relative in g.pop("new_photos", []):
+            path = evidence.resolve(uploads_dir(), relative)
+            if path is not None:
+                path.unlink(missing_ok=True)
+    return response
 
 
 def store_photo_base64(text: str | None) -> str | None:

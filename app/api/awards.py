@@ -11,7 +11,7 @@ from app.api.serializers import award_dict, ledger_entry_dict, objection_dict
 from app.awards_web import confirm_lazily, store_photo_base64, uploads_dir
 from app.db import get_session
 from app.security import STAFF, require_role
-from points import access, awards, evidence, residents, rules
+from points import access, awards, evidence, expiry, residents, rules
 from points.models import AwardStatus, Role
 
 STATUSES = [s.value for s in AwardStatus]
@@ -321,3 +321,43 @@ def correct_entry(entry_id: int, data):
         by=g.user,
     )
     return ledger_entry_dict(fix), 201
+
+
+class ExpiryBody(Body):
+    mode = fields.String(required=True, validate=validate.OneOf(["none", "annual"]))
+    month = fields.Integer(load_default=12, strict=True)
+    day = fields.Integer(load_default=31, strict=True)
+
+
+def _expiry_dict(village) -> dict:
+    return {
+        "mode": village.expiry_mode.value,
+        "month": village.expiry_month,
+        "day": village.expiry_day,
+        "objection_days": village.objection_days,
+    }
+
+
+@bp.get("/village/points-settings")
+@require_role()
+@endpoint(responses={200: "the village's objection window and expiry (积分清零) setting"})
+def points_settings():
+    """Objection window (days) and expiry: ``none``, or ``annual`` on month/day."""
+    return _expiry_dict(g.user.village), 200
+
+
+@bp.post("/village/expiry")
+@require_role(Role.ADMIN)
+@endpoint(body=ExpiryBody, responses={200: "the new setting"})
+def set_expiry(data):
+    """Set the village's 积分清零: none, or annual on a date (run `flask expire-points`)."""
+    village = g.user.village
+    expiry.set_expiry(
+        get_session(),
+        village,
+        mode=data["mode"],
+        month=data["month"],
+        day=data["day"],
+        by_id=g.user.id,
+    )
+    return _expiry_dict(village), 200

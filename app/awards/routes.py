@@ -19,7 +19,7 @@ from app.awards.forms import (
     ReportForm,
     RuleTermsForm,
 )
-from app.awards_web import confirm_lazily, store_photo_bytes
+from app.awards_web import confirm_lazily, discard_unsaved_photos, store_photo_bytes
 from app.db import get_session
 from app.errors import message_for
 from app.forms import apply_domain_error, invalid_status
@@ -32,6 +32,7 @@ from points.models import AwardStatus, Resident, ResidentStatus, Role
 bp = Blueprint("awards", __name__)
 
 REVIEWERS = (Role.ADMIN, Role.SUPERVISOR)
+bp.after_app_request(discard_unsaved_photos)
 
 
 def _run(form, action):

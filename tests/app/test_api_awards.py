@@ -530,3 +530,69 @@ def test_openapi_lists_the_new_endpoints(client, world):
         "/api/v1/rules/{rule_id}/active",
     ):
         assert p in paths, p
+
+
+def test_expiry_setting(client, world, session):
+    w = world
+    assert client.get("/api/v1/village/points-settings", headers=w["li_user"]).json == {
+        "mode": "none",
+        "month": 12,
+        "day": 31,
+        "objection_days": 7,
+    }
+    body = {"mode": "annual", "month": 1, "day": 1}
+    for who in ("host", "sup", "li_user"):
+        assert client.post("/api/v1/village/expiry", json=body, headers=w[who]).status_code == 403
+    for bad in (
+        {"mode": "monthly"},
+        {"mode": "annual", "month": 2, "day": 30},
+        {"mode": "annual", "month": 13},
+    ):
+        r = client.post("/api/v1/village/expiry", json=bad, headers=w["admin"])
+        assert r.status_code == 400, bad
+    r = client.post("/api/v1/village/expiry", json=body, headers=w["admin"])
+    assert r.status_code == 200 and r.json["mode"] == "annual"
+    # Another village's admin changes only their own village.
+    client.post("/api/v1/village/expiry", json={"mode": "none"}, headers=w["other_admin"])
+    assert (
+        client.get("/api/v1/village/points-settings", headers=w["admin"]).json["mode"] == "annual"
+    )
+
+
+def test_board_and_lists_are_per_village(client, world):
+    w = world
+    award_id = client.post(
+        "/api/v1/awards",
+        json={"resident_id": w["wang"].id, "rule_id": w["flood"].id},
+        headers=w["host"],
+    ).json["id"]
+    client.post(f"/api/v1/awards/{award_id}/approve", headers=w["sup"])
+    assert [
+        a["id"] for a in client.get("/api/v1/awards/board", headers=w["li_user"]).json["items"]
+    ] == [award_id]
+    assert client.get("/api/v1/awards/board", headers=w["other_admin"]).json["items"] == []
+    assert client.get("/api/v1/awards", headers=w["other_admin"]).json["items"] == []
+    assert client.get("/api/v1/awards/mine", headers=w["li_user"]).json["items"] == []
+    assert (
+        client.get("/api/v1/awards/mine", headers=w["wang_user"]).json["items"][0]["id"] == award_id
+    )
+    assert client.get("/api/v1/awards?limit=0", headers=w["admin"]).status_code == 400
+    assert client.get("/api/v1/awards?cursor=%%%", headers=w["admin"]).status_code == 400
+
+
+def test_failed_award_leaves_no_photo(client, world, tmp_path):
+    w = world
+    photo = base64.b64encode(PNG).decode()
+    r = client.post(
+        "/api/v1/awards",
+        json={"resident_id": w["stranger"].id, "rule_id": w["photo"].id, "photo": photo},
+        headers=w["host"],
+    )
+    assert r.status_code == 404
+    assert not list((tmp_path / "evidence").glob("*"))
+    r = client.post(
+        "/api/v1/awards",
+        json={"resident_id": w["wang"].id, "rule_id": w["photo"].id, "photo": photo},
+        headers=w["host"],
+    )
+    assert r.status_code == 201 and len(list((tmp_path / "evidence").glob("*"))) == 1

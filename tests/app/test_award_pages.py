@@ -362,3 +362,22 @@ def test_rules_pages_and_import(app, login, session, w):
         n1.latest.needs_review,
     ) == (4, "per_hour", 20, True)
     assert session.get(Rule, w["flood"].id).latest.version == 2
+
+
+def test_verify_page_names_a_tampered_entry(app, login, session, connection, w):
+    from sqlalchemy import text
+
+    entry = ledger.post(session, household_id=w["h1"].id, amount=9, kind=EntryKind.AWARD)
+    session.commit()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only")
+        )
+    else:
+        connection.execute(text("DROP TRIGGER ledger_entries_no_update"))
+    connection.execute(
+        text("UPDATE ledger_entries SET note = 'x' WHERE id = :id"), {"id": entry.id}
+    )
+    page = as_user(app, login, w["sup"]).get("/ledger/verify?lang=en")
+    assert page.status_code == 200 and "problem(s) found" in page.text
+    assert f"<td>{w['h1'].id}</td><td>{entry.id}</td><td>hash_mismatch</td>" in page.text
