@@ -171,10 +171,10 @@ def test_lazy_confirmation_on_read(client, session, world, fixed_clock):
     ).json["id"]
     client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"])
     fixed_clock.advance(days=7, seconds=1)
+    me = client.get("/api/v1/me", headers=w["li_user"]).json["household"]  # reading confirms
+    assert (me["balance"], me["pending"]) == (10, 0)
     items = client.get("/api/v1/awards/mine", headers=w["li_user"]).json["items"]
     assert items[0]["status"] == "confirmed"
-    me = client.get("/api/v1/me", headers=w["li_user"]).json["household"]
-    assert (me["balance"], me["pending"]) == (10, 0)
     assert ledger.verify(session).ok
 
 
