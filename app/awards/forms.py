@@ -79,3 +79,15 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Rule book (.xlsx)"))
     effective_from = DateField(_l("In force from"), validators=[InputRequired()])
     content = StringField(validators=[Optional()])  # the previewed sheet, base64, on confirm
+
+
+class ExpiryForm(FlaskForm):
+    mode = SelectField(
+        _l("Clearing of unspent points"),
+        choices=[
+            SelectChoice("none", _l("Never")),
+            SelectChoice("annual", _l("Every year on the date below")),
+        ],
+    )
+    month = IntegerField(_l("Month"), validators=[InputRequired(), NumberRange(min=1, max=12)])
+    day = IntegerField(_l("Day"), validators=[InputRequired(), NumberRange(min=1, max=31)])

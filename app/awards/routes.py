@@ -14,6 +14,7 @@ from app.awards.forms import (
     ClaimForm,
     CorrectionForm,
     DecisionForm,
+    ExpiryForm,
     ImportForm,
     ReasonForm,
     ReportForm,
@@ -25,7 +26,7 @@ from app.errors import message_for
 from app.forms import apply_domain_error, invalid_status
 from app.security import require_role
 from app.timeutil import village_today
-from points import awards, ledger, residents, rule_import, rules
+from points import awards, expiry, ledger, residents, rule_import, rules
 from points.errors import DomainError
 from points.models import AwardStatus, Resident, ResidentStatus, Role
 
@@ -407,3 +408,29 @@ def rule_import_page():
     return render_template(
         "awards/rule_import.html", form=form, preview=preview, content=content
     ), status
+
+
+@bp.route("/village/expiry", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def expiry_settings():
+    village = g.user.village
+    form = ExpiryForm(
+        mode=village.expiry_mode.value, month=village.expiry_month, day=village.expiry_day
+    )
+    status = invalid_status(form)
+    if form.validate_on_submit():
+        result, status = _run(
+            form,
+            lambda s: expiry.set_expiry(
+                s,
+                village,
+                mode=form.mode.data,
+                month=form.month.data,
+                day=form.day.data,
+                by_id=g.user.id,
+            ),
+        )
+        if result is not None:
+            flash(_("Saved."), "success")
+            return redirect(url_for("awards.expiry_settings"))
+    return render_template("awards/expiry.html", form=form), status

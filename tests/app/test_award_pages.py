@@ -381,3 +381,32 @@ def test_verify_page_names_a_tampered_entry(app, login, session, connection, w):
     page = as_user(app, login, w["sup"]).get("/ledger/verify?lang=en")
     assert page.status_code == 200 and "problem(s) found" in page.text
     assert f"<td>{w['h1'].id}</td><td>{entry.id}</td><td>hash_mismatch</td>" in page.text
+
+
+def test_expiry_settings_page(app, login, session, w):
+    for name in ("host", "sup", "li_user"):
+        assert as_user(app, login, w[name]).get("/village/expiry").status_code == 403
+    admin = as_user(app, login, w["admin"])
+    assert admin.get("/village/expiry").status_code == 200
+    assert (
+        admin.post("/village/expiry", data={"mode": "annual", "month": 2, "day": 30}).status_code
+        == 400
+    )
+    assert (
+        admin.post("/village/expiry", data={"mode": "weekly", "month": 1, "day": 1}).status_code
+        == 400
+    )
+    assert (
+        admin.post("/village/expiry", data={"mode": "annual", "month": 1, "day": 1}).status_code
+        == 302
+    )
+    village = session.get(Village, w["h1"].village_id)
+    session.refresh(village)
+    assert (village.expiry_mode.value, village.expiry_month, village.expiry_day) == ("annual", 1, 1)
+    other = as_user(app, login, w["other_admin"])
+    assert (
+        other.post("/village/expiry", data={"mode": "none", "month": 12, "day": 31}).status_code
+        == 302
+    )
+    session.refresh(village)
+    assert village.expiry_mode.value == "annual"
