@@ -219,6 +219,18 @@ def award_evidence(award_id: int):
     )
 
 
+# A binary response, so not wrapped by @endpoint; described for the OpenAPI document by hand.
+award_evidence.openapi = {
+    "body": None,
+    "query": None,
+    "responses": {200: "the photo (image/jpeg, image/png or image/webp)"},
+    "errors": ("not_found",),
+    "idempotent": False,
+    "summary": "The award's photo evidence (staff, or the household concerned).",
+    "roles": (),
+}
+
+
 @bp.post("/awards/<int:award_id>/approve")
 @require_role(Role.ADMIN, Role.SUPERVISOR)
 @endpoint(

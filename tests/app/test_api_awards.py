@@ -528,6 +528,8 @@ def test_openapi_lists_the_new_endpoints(client, world):
         "/api/v1/ledger/entries/{entry_id}/correct",
         "/api/v1/rules/{rule_id}/revise",
         "/api/v1/rules/{rule_id}/active",
+        "/api/v1/awards/{award_id}/evidence",
+        "/api/v1/village/expiry",
     ):
         assert p in paths, p
 
