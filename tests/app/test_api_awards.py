@@ -598,3 +598,34 @@ def test_failed_award_leaves_no_photo(client, world, tmp_path):
         headers=w["host"],
     )
     assert r.status_code == 201 and len(list((tmp_path / "evidence").glob("*"))) == 1
+
+
+def test_claims_and_bulk_refusals(client, world):
+    w = world
+    r = client.post(
+        "/api/v1/claims", json={"rule_id": w["foreign_rule"].id, "note": "x"}, headers=w["li_user"]
+    )
+    assert r.status_code == 404
+    r = client.post(
+        "/api/v1/claims", json={"rule_id": w["claim"].id, "note": "x"}, headers=w["host"]
+    )
+    assert r.status_code == 403  # staff login without a resident record
+    r = client.post("/api/v1/claims", json={"rule_id": w["claim"].id}, headers=w["li_user"])
+    assert r.status_code == 400 and "note" in r.json["fields"]
+    r = client.post(
+        "/api/v1/claims", json={"rule_id": w["claim"].id, "note": "x"}, headers=w["other_admin"]
+    )
+    assert r.status_code in (403, 404)
+    for body in (
+        {"rule_id": w["clean"].id, "resident_ids": []},
+        {"rule_id": w["clean"].id, "resident_ids": list(range(1, 502))},
+        {"rule_id": w["clean"].id, "resident_ids": ["a"]},
+        {"rule_id": w["clean"].id},
+    ):
+        assert client.post("/api/v1/awards/bulk", json=body, headers=w["host"]).status_code == 400
+    r = client.post(
+        "/api/v1/awards/bulk",
+        json={"rule_id": w["foreign_rule"].id, "resident_ids": [w["li"].id]},
+        headers=w["host"],
+    )
+    assert r.status_code == 404

@@ -410,3 +410,14 @@ def test_expiry_settings_page(app, login, session, w):
     )
     session.refresh(village)
     assert village.expiry_mode.value == "annual"
+
+
+def test_claim_page_refuses_foreign_and_unclaimable_rules(app, login, w):
+    li = as_user(app, login, w["li_user"])
+    for rule in ("foreign", "clean"):
+        r = li.post("/claims/new", data={"rule_id": w[rule].id, "note": "x"})
+        assert r.status_code == 400, rule
+    r = li.post("/claims/new", data={"rule_id": w["claim"].id, "note": "长" * 501})
+    assert r.status_code == 400
+    r = li.post("/claims/new", data={"rule_id": w["claim"].id})
+    assert r.status_code == 400  # neither a note nor a photo
