@@ -6,9 +6,11 @@ import sys
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
 
-from points import demo, ledger, users, villages
+from points import awards, demo, expiry, ledger, users, villages
 from points.errors import DomainError, ValidationFailed
+from points.models import ExpiryMode, Village
 
 
 def _session():
@@ -116,3 +118,44 @@ def register(app: Flask) -> None:
             + ("OK" if report.ok else f"{len(report.problems)} problem(s)")
         )
         sys.exit(0 if report.ok else 1)
+
+    @app.cli.command("confirm-due")
+    @click.option("--village", "village_code", default=None)
+    def confirm_due(village_code):
+        """Confirm awards whose objection window has ended with no open objection."""
+        session = _session()
+        try:
+            with session.begin():
+                village_id = (
+                    villages.get_village_by_code(session, village_code).id if village_code else None
+                )
+                count = awards.confirm_due(session, village_id)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{count} award(s) confirmed")
+
+    @app.cli.command("expire-points")
+    @click.option("--village", "village_code", default=None)
+    def expire_points(village_code):
+        """积分清零: post expiry entries (oldest points first) for villages that clear annually."""
+        session = _session()
+        try:
+            with session.begin():
+                if village_code:
+                    targets = [villages.get_village_by_code(session, village_code)]
+                else:
+                    targets = list(
+                        session.scalars(
+                            select(Village).where(Village.expiry_mode == ExpiryMode.ANNUAL)
+                        )
+                    )
+                total = 0
+                for village in targets:
+                    posted = expiry.expire_points(session, village)
+                    total += sum(-e.amount for e in posted)
+                    click.echo(
+                        f"{village.code}: {len(posted)} household(s), {sum(-e.amount for e in posted)} points expired"
+                    )
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{total} points expired")

@@ -38,6 +38,16 @@ MESSAGES: dict[str, Any] = {
     "invalid_card": _l("This card is not valid. It may have been reissued."),
     "monthly_cap_reached": _l("The monthly limit for this rule has been reached."),
     "csrf": _l("The form expired. Please go back and try again."),
+    "award_not_pending": _l("This award is no longer waiting for review."),
+    "conflict_of_interest": _l(
+        "You cannot decide this: you made it, or it concerns your own household."
+    ),
+    "rule_inactive": _l("This rule is no longer in use."),
+    "not_claimable": _l("Residents cannot claim points under this rule themselves."),
+    "not_in_objection_window": _l("This award is not open for objections."),
+    "already_objected": _l("You have already objected to this award."),
+    "objection_closed": _l("This objection has already been decided."),
+    "import_failed": _l("The sheet has errors; nothing was imported."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -80,6 +90,18 @@ FIELD_MESSAGES = (
     _l("not a valid date"),
     _l("you cannot remove your own admin role"),
     _l("you cannot disable your own login"),
+    _l("at most 500 characters"),
+    _l("not an active resident"),
+    _l("a note or a photo is required"),
+    _l("a photo is required for this rule"),
+    _l("empty file"),
+    _l("at most 5 MB"),
+    _l("a JPEG, PNG or WebP photo"),
+    _l("an .xlsx file"),
+    _l("the sheet is empty"),
+    _l("the first row needs the columns code, title, category and points"),
+    _l("at most 500 rows"),
+    _l("appears twice in the sheet"),
 )
 
 HTTP_CODES = {

@@ -142,4 +142,61 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
             effective_from=adopted_on,
             by_id=None,
         )
+    seed_demo_awards(session, village, rng)
     return village
+
+
+def seed_demo_awards(session: Session, village: Village, rng: random.Random) -> None:
+    """Some history: confirmed awards, a pending report, a posted award and a resident's claim."""
+    from points import awards  # noqa: PLC0415  (awards imports much of the domain)
+    from points.models import Resident, Rule, User  # noqa: PLC0415
+
+    def user(name: str) -> User:
+        return session.scalar(select(User).where(User.username == name))
+
+    def rule(code: str) -> Rule:
+        return rules.get_rule_by_code(session, village.id, code)
+
+    host, supervisor, resident_login = user("host"), user("supervisor"), user(DEMO_RESIDENT_LOGIN)
+    people = list(
+        session.scalars(
+            select(Resident).where(Resident.village_id == village.id).order_by(Resident.id)
+        )
+    )
+    for person in people[:60]:
+        for code, quantity in (("YS01", 1), ("ZY01", rng.randint(1, 3)), ("LJ01", 1)):
+            if rng.random() < 0.6:
+                awards.create_award(
+                    session,
+                    village=village,
+                    rule=rule(code),
+                    resident=person,
+                    by=host,
+                    quantity=quantity,
+                )
+    awards.create_award(
+        session,
+        village=village,
+        rule=rule("XL03"),
+        resident=people[5],
+        by=host,
+        note="帮邻居抢收玉米",
+    )
+    posted = awards.create_award(
+        session,
+        village=village,
+        rule=rule("LJ02"),
+        resident=people[8],
+        by=host,
+        note="第二季度垃圾分类示范户",
+    )
+    awards.approve(session, posted, by=supervisor)
+    awards.create_award(
+        session,
+        village=village,
+        rule=rule("PA01"),
+        resident=resident_login.resident,
+        by=resident_login,
+        note="调解了两户宅基地纠纷",
+        is_claim=True,
+    )

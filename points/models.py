@@ -427,3 +427,96 @@ class LedgerEntry(Base):
 
     def __repr__(self) -> str:
         return f"<LedgerEntry {self.household_id}#{self.seq} {self.kind} {self.amount:+d}>"
+
+
+class AwardStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for review
+    PUBLISHED = "published"  # posted (积分公示), inside or past its objection window
+    HELD = "held"  # posted with an open objection
+    REJECTED = "rejected"
+    CONFIRMED = "confirmed"  # in the ledger
+
+
+# Statuses whose points are not in the ledger yet but count as pending (and toward caps).
+OPEN_AWARD_STATUSES = (AwardStatus.PENDING, AwardStatus.PUBLISHED, AwardStatus.HELD)
+
+
+class Award(Base):
+    """加分 / 扣分 for one resident under one rule version; reaches the ledger when confirmed."""
+
+    __tablename__ = "awards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id"), index=True)
+    rule_version_id: Mapped[int] = mapped_column(ForeignKey("rule_versions.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)  # times, or hours (per-hour rules)
+    amount: Mapped[int] = mapped_column(Integer)  # points × quantity, signed
+    status: Mapped[AwardStatus] = mapped_column(_enum(AwardStatus, "award_status"), index=True)
+    # True for a resident's own 申报 / 随手拍 (always reviewed).
+    is_claim: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Photo evidence, relative to the instance folder's uploads directory.
+    evidence_path: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    objection_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"), unique=True)
+
+    rule: Mapped[Rule] = relationship(lazy="joined")
+    rule_version: Mapped[RuleVersion] = relationship(lazy="joined")
+    resident: Mapped[Resident] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    objections: Mapped[list[Objection]] = relationship(
+        back_populates="award", order_by="Objection.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        Index("ix_awards_due", "village_id", "status", "objection_deadline"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Award {self.id} {self.status} {self.amount:+d}>"
+
+
+class ObjectionStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the award is rejected
+    DISMISSED = "dismissed"  # the award continues to confirmation
+
+
+class Objection(Base):
+    """异议: a resident's challenge to a posted award, decided by the supervisor or admin."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[ObjectionStatus] = mapped_column(
+        _enum(ObjectionStatus, "objection_status"), default=ObjectionStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    award: Mapped[Award] = relationship(back_populates="objections")
+    resident: Mapped[Resident] = relationship(lazy="joined")
+
+    # One objection per person per award: a double tap does not file two.
+    __table_args__ = (UniqueConstraint("award_id", "user_id"),)
+
+    def __repr__(self) -> str:
+        return f"<Objection {self.id} {self.status}>"

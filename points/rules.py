@@ -244,3 +244,6 @@ def _terms_dict(t: RuleTerms) -> dict:
         "claimable": t.claimable,
         "adopted_ref": t.adopted_ref,
     }
+
+
+terms_of = _version_terms  # the terms of a version, comparable with clean_terms' result

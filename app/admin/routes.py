@@ -15,6 +15,7 @@ from app.admin.forms import (
     StatusForm,
     UserForm,
 )
+from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.forms import apply_domain_error, invalid_status
 from app.security import STAFF, require_role
@@ -78,6 +79,7 @@ def household_new():
 @bp.get("/households/<int:household_id>")
 @require_role(*STAFF)
 def household(household_id: int):
+    confirm_lazily(g.user.village_id)
     session = get_session()
     household = residents.get_household(session, g.user.village_id, household_id)
     entries = ledger.entries(session, household.id, limit=20)

@@ -8,6 +8,7 @@ from marshmallow import fields
 from app.api import bp
 from app.api.common import Body, endpoint, iso
 from app.api.serializers import user_dict
+from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.ratelimits import login_limits
 from app.security import bearer_token, require_role
@@ -53,6 +54,7 @@ def revoke_token():
 @endpoint(responses={200: "me"})
 def me():
     """The acting user, their resident record and household."""
+    confirm_lazily(g.user.village_id)
     user = g.user
     resident = user.resident
     household = resident.household if resident else None

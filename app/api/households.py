@@ -8,6 +8,7 @@ from marshmallow import fields
 from app.api import bp
 from app.api.common import Body, ListQuery, endpoint, list_response
 from app.api.serializers import household_brief, household_detail, ledger_entry_dict
+from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.security import STAFF, require_role
 from points import access, ledger, residents
@@ -57,6 +58,7 @@ def list_households(args):
 @endpoint(responses={200: "household"}, errors=("not_found",))
 def get_household(household_id: int):
     """One household with its members (staff, or a member of the household)."""
+    confirm_lazily(g.user.village_id)
     return household_detail(visible_household(household_id)), 200
 
 
@@ -65,6 +67,7 @@ def get_household(household_id: int):
 @endpoint(query=LedgerQuery, responses={200: "ledger entries, newest first"}, errors=("not_found",))
 def household_ledger(household_id: int, args):
     """The household's ledger entries, newest first."""
+    confirm_lazily(g.user.village_id)
     household = visible_household(household_id)
     limit = residents.clean_limit(args["limit"])
     before = residents.decode_cursor(args["cursor"])

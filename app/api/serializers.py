@@ -103,3 +103,59 @@ def rule_dict(rule: Rule, version=None) -> dict[str, Any]:
         "effective_from": v.effective_from.isoformat(),
         "adopted_ref": v.adopted_ref,
     }
+
+
+def award_dict(award) -> dict[str, Any]:
+    return {
+        "id": award.id,
+        "status": award.status.value,
+        "amount": award.amount,
+        "quantity": award.quantity,
+        "rule_id": award.rule_id,
+        "rule_code": award.rule.code,
+        "rule_title": award.rule_version.title,
+        "rule_version": award.rule_version.version,
+        "resident_id": award.resident_id,
+        "resident_name": award.resident.name,
+        "household_id": award.household_id,
+        "is_claim": award.is_claim,
+        "note": award.note,
+        "has_evidence": award.evidence_path is not None,
+        "created_by_id": award.created_by_id,
+        "created_at": iso(award.created_at),
+        "reviewed_by_id": award.reviewed_by_id,
+        "reject_reason": award.reject_reason or None,
+        "objection_deadline": iso(award.objection_deadline),
+        "confirmed_at": iso(award.confirmed_at),
+        "entry_id": award.entry_id,
+    }
+
+
+def objection_dict(objection) -> dict[str, Any]:
+    return {
+        "id": objection.id,
+        "award_id": objection.award_id,
+        "status": objection.status.value,
+        "reason": objection.reason,
+        "resident_id": objection.resident_id,
+        "created_at": iso(objection.created_at),
+        "decided_by_id": objection.decided_by_id,
+        "decided_at": iso(objection.decided_at),
+        "decision_reason": objection.decision_reason or None,
+    }
+
+
+def rule_version_dict(v) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "title": v.title,
+        "category": v.category,
+        "points": v.points,
+        "unit": v.unit.value,
+        "monthly_cap": v.monthly_cap,
+        "evidence_required": v.evidence_required,
+        "needs_review": v.needs_review,
+        "claimable": v.claimable,
+        "effective_from": v.effective_from.isoformat(),
+        "adopted_ref": v.adopted_ref,
+    }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
+from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.security import STAFF, require_role
-from points import ledger
+from points import awards, ledger
 
 bp = Blueprint("resident", __name__)
 
@@ -15,9 +16,19 @@ bp = Blueprint("resident", __name__)
 @require_role()
 def my_points():
     user = g.user
+    confirm_lazily(user.village_id)
+    session = get_session()
     household = user.resident.household if user.resident else None
-    entries = ledger.entries(get_session(), household.id, limit=30) if household else []
-    return render_template("resident/my_points.html", household=household, entries=entries)
+    entries = ledger.entries(session, household.id, limit=30) if household else []
+    standing = awards.standing(session, household) if household else None
+    objections = awards.objections_by(session, user.id)[:10]
+    return render_template(
+        "resident/my_points.html",
+        household=household,
+        entries=entries,
+        standing=standing,
+        objections=objections,
+    )
 
 
 @bp.get("/staff")

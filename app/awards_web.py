@@ -1,0 +1,65 @@
+"""Helpers the award pages and the API share: lazy confirmation and photo uploads."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+
+from flask import current_app, g
+
+from app.db import get_session, write_session
+from points import awards, evidence
+from points.errors import ValidationFailed
+
+
+def uploads_dir() -> Path:
+    folder = current_app.config.get("UPLOAD_FOLDER")
+    return Path(folder) if folder else Path(current_app.instance_path) / "uploads"
+
+
+def confirm_lazily(village_id: int) -> None:
+    """Confirm the village's due awards before a read shows figures (no cron job needed).
+
+    One indexed query when nothing is due; otherwise a short write transaction, after which
+    the request's read session starts a fresh transaction so it sees the confirmations.
+    """
+    session = get_session()
+    if not awards.any_due(session, village_id):
+        return
+    writer = write_session()
+    try:
+        awards.confirm_due(writer, village_id)
+        writer.commit()
+    finally:
+        writer.close()
+    session.commit()  # end the read snapshot (nothing was written in it)
+    session.expire_all()
+
+
+def store_photo_bytes(data: bytes | None) -> str | None:
+    if not data:
+        return None
+    relative = evidence.store(uploads_dir(), data)
+    g.setdefault("new_photos", []).append(relative)
+    return relative
+
+
+def discard_unsaved_photos(response):
+    """After a failed request, remove the photos it stored: no award refers to them."""
+    if response.status_code >= 400:
+        for relative in g.pop("new_photos", []):
+            path = evidence.resolve(uploads_dir(), relative)
+            if path is not None:
+                path.unlink(missing_ok=True)
+    return response
+
+
+def store_photo_base64(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed({"photo": "a JPEG, PNG or WebP photo"}) from None
+    return store_photo_bytes(data)

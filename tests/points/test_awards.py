@@ -1,0 +1,269 @@
+"""Awards read like bookkeeping: awarded, pending, objected, dismissed, confirmed, corrected,
+expired — balance, pending and honour score exact, every chain verifies."""
+
+from datetime import date
+
+import pytest
+
+from points import awards, expiry, ledger, rules
+from points.caps import MonthlyCapReached
+from points.errors import Forbidden, ValidationFailed
+from points.models import AwardStatus, EntryKind, ExpiryMode, ObjectionStatus, Role
+
+
+def _rule(session, village, code, points, **kw):
+    terms = rules.clean_terms(
+        {"title": f"规则{code}", "category": "志愿服务", "points": points, **kw}
+    )
+    return rules.create_rule(
+        session,
+        village_id=village.id,
+        code=code,
+        terms=terms,
+        effective_from=date(2026, 1, 1),
+        by_id=None,
+    )
+
+
+@pytest.fixture
+def people(village, make_household, make_resident, make_user):
+    h1 = make_household(village, "1001")
+    wang = make_resident(village, h1, "王建国")
+    h2 = make_household(village, "1002")
+    li = make_resident(village, h2, "李秀英")
+    return {
+        "h1": h1,
+        "wang": wang,
+        "li": li,
+        "host": make_user(village, roles=(Role.HOST,)),
+        "admin": make_user(village, roles=(Role.ADMIN,)),
+        "sup": make_user(village, roles=(Role.SUPERVISOR,)),
+        "li_user": make_user(village, roles=(Role.RESIDENT,), resident=li),
+        "wang_user": make_user(village, roles=(Role.RESIDENT,), resident=wang),
+    }
+
+
+def test_the_life_of_an_award(session, village, people, fixed_clock):
+    p = people
+    h1 = p["h1"]
+    clean = _rule(session, village, "HJ01", 5)
+    flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    litter = _rule(session, village, "WG01", -8)
+
+    # Awarded 5 for 门前三包, no review: in the ledger at once.
+    a1 = awards.create_award(session, village=village, rule=clean, resident=p["wang"], by=p["host"])
+    assert a1.status == AwardStatus.CONFIRMED
+    assert (h1.balance, h1.pending, h1.honour_score) == (5, 0, 5)
+
+    # Awarded 20 (2 × 10) for 防汛值守, reviewed: pending, not spendable.
+    a2 = awards.create_award(
+        session, village=village, rule=flood, resident=p["wang"], by=p["host"], quantity=2
+    )
+    assert (a2.status, a2.amount) == (AwardStatus.PENDING, 20)
+    assert (h1.balance, h1.pending) == (5, 20)
+
+    # The host cannot approve their own report; the supervisor does: posted for 7 days.
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.approve(session, a2, by=p["host"])
+    awards.approve(session, a2, by=p["sup"])
+    assert a2.status == AwardStatus.PUBLISHED
+    assert (a2.objection_deadline - fixed_clock.now).days == 7
+
+    # 李秀英 objects on day 2: the award is held, not confirmed when the window ends.
+    fixed_clock.advance(days=2)
+    objection = awards.object_to(session, a2, by=p["li_user"], reason="那天他不在值守现场")
+    assert a2.status == AwardStatus.HELD
+    fixed_clock.advance(days=6)
+    assert awards.confirm_due(session, village.id) == 0
+    assert (h1.balance, h1.pending) == (5, 20)
+
+    # The supervisor dismisses it with a reason; the window has ended, so it is confirmed.
+    awards.decide_objection(
+        session, objection, by=p["sup"], uphold=False, reason="值班表显示其在岗"
+    )
+    assert objection.status == ObjectionStatus.DISMISSED
+    assert objection.decision_reason == "值班表显示其在岗"
+    assert a2.status == AwardStatus.CONFIRMED
+    assert (h1.balance, h1.pending, h1.honour_score) == (25, 0, 25)
+
+    # Deducted 8 for littering: reviewed, posted, confirmed by confirm_due; a repeat does nothing.
+    a3 = awards.create_award(
+        session, village=village, rule=litter, resident=p["wang"], by=p["host"]
+    )
+    assert a3.status == AwardStatus.PENDING and h1.pending == 0
+    awards.approve(session, a3, by=p["admin"])
+    fixed_clock.advance(days=7)
+    assert awards.confirm_due(session, village.id) == 1
+    assert awards.confirm_due(session, village.id) == 0
+    assert (h1.balance, h1.honour_score) == (17, 17)
+    assert ledger.entries(session, h1.id, limit=1)[0].kind == EntryKind.DEDUCTION
+
+    # The first award was a mistake: corrected by the admin with a reason.
+    fix = awards.correct_entry(
+        session, village_id=village.id, entry_id=a1.entry_id, reason="记错了户", by=p["admin"]
+    )
+    assert fix.reverses_id == a1.entry_id and fix.amount == -5
+    assert (h1.balance, h1.honour_score) == (12, 12)
+
+    # Spent 2 at the shop; 积分清零 on 1 January clears the 10 left, the honour score stays.
+    ledger.post(session, household_id=h1.id, amount=-2, kind=EntryKind.REDEMPTION)
+    village.expiry_mode = ExpiryMode.ANNUAL
+    village.expiry_month, village.expiry_day = 1, 1
+    posted = expiry.expire_points(session, village, today=date(2027, 1, 3))
+    assert [e.amount for e in posted] == [-10]
+    assert (h1.balance, h1.honour_score) == (0, 12)
+    assert expiry.expire_points(session, village, today=date(2027, 1, 4)) == []
+    report = ledger.verify(session, village_id=village.id)
+    assert report.ok, report.problems
+
+
+def test_expiry_keeps_points_earned_since_the_cutoff(session, village, people, fixed_clock):
+    clean = _rule(session, village, "HJ01", 5)
+    h1 = people["h1"]
+    for _ in range(3):  # 15 earned in November
+        awards.create_award(
+            session, village=village, rule=clean, resident=people["wang"], by=people["host"]
+        )
+    ledger.post(session, household_id=h1.id, amount=-4, kind=EntryKind.REDEMPTION)
+    fixed_clock.now = fixed_clock.now.replace(year=2027, month=1, day=2)
+    awards.create_award(
+        session, village=village, rule=clean, resident=people["wang"], by=people["host"]
+    )
+    expiry.set_expiry(session, village, mode="annual", month=1, day=1, by_id=None)
+    posted = expiry.expire_points(session, village, today=date(2027, 1, 2))
+    # 11 of the old 15 were unspent (FIFO: the 4 spent came from them); the new 5 stay.
+    assert [e.amount for e in posted] == [-11]
+    assert (h1.balance, h1.honour_score) == (5, 20)
+    with pytest.raises(ValidationFailed):
+        expiry.set_expiry(session, village, mode="annual", month=2, day=30, by_id=None)
+
+
+def test_rejected_and_upheld(session, village, people, fixed_clock):
+    p = people
+    flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    a = awards.create_award(session, village=village, rule=flood, resident=p["wang"], by=p["host"])
+    with pytest.raises(ValidationFailed):
+        awards.reject(session, a, by=p["sup"], reason=" ")
+    awards.reject(session, a, by=p["sup"], reason="证据不足")
+    assert (a.status, p["h1"].pending) == (AwardStatus.REJECTED, 0)
+    with pytest.raises(awards.NotPending):
+        awards.approve(session, a, by=p["sup"])
+
+    b = awards.create_award(session, village=village, rule=flood, resident=p["wang"], by=p["host"])
+    awards.approve(session, b, by=p["admin"])
+    # The resident concerned may object too; his household may not decide it.
+    o = awards.object_to(session, b, by=p["li_user"], reason="不实")
+    with pytest.raises(awards.AlreadyObjected):
+        awards.object_to(session, b, by=p["li_user"], reason="再次")
+    with pytest.raises(Forbidden):
+        awards.object_to(session, b, by=p["host"], reason="staff without a resident")
+    awards.decide_objection(session, o, by=p["sup"], uphold=True, reason="经核实不实")
+    assert (b.status, o.status, p["h1"].pending, p["h1"].balance) == (
+        AwardStatus.REJECTED,
+        ObjectionStatus.UPHELD,
+        0,
+        0,
+    )
+    with pytest.raises(awards.ObjectionClosed):
+        awards.decide_objection(session, o, by=p["sup"], uphold=False, reason="x")
+    with pytest.raises(awards.NotInObjectionWindow):
+        awards.object_to(session, b, by=p["wang_user"], reason="too late")
+
+
+def test_own_household_cannot_review_or_decide(session, village, people, make_user):
+    p = people
+    flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    wang_sup = make_user(village, roles=(Role.SUPERVISOR,), resident=None)
+    a = awards.create_award(session, village=village, rule=flood, resident=p["li"], by=p["host"])
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.approve(session, a, by=p["li_user"])
+    awards.approve(session, a, by=wang_sup)
+    o = awards.object_to(session, a, by=p["wang_user"], reason="不实")
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.decide_objection(session, o, by=p["li_user"], uphold=True, reason="x")
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.decide_objection(session, o, by=p["wang_user"], uphold=False, reason="x")
+
+
+def test_monthly_cap_counts_pending_and_confirmed(session, village, people, fixed_clock):
+    capped = _rule(session, village, "YS03", 10, monthly_cap=30, needs_review=True)
+    for _ in range(3):
+        awards.create_award(
+            session, village=village, rule=capped, resident=people["wang"], by=people["host"]
+        )
+    with pytest.raises(MonthlyCapReached) as exc:
+        awards.create_award(
+            session, village=village, rule=capped, resident=people["wang"], by=people["host"]
+        )
+    assert exc.value.details == {"cap": 30, "used": 30, "remaining": 0}
+    fixed_clock.advance(days=30)  # December: a new month
+    awards.create_award(
+        session, village=village, rule=capped, resident=people["wang"], by=people["host"]
+    )
+
+
+def test_claims_and_bad_input(session, village, people):
+    claimable = _rule(session, village, "SS01", 3, claimable=True)
+    plain = _rule(session, village, "HJ01", 5)
+    photo = _rule(session, village, "ZY02", 10, evidence_required=True)
+    claim = awards.create_award(
+        session,
+        village=village,
+        rule=claimable,
+        resident=people["li"],
+        by=people["li_user"],
+        note="清理了路边垃圾",
+        is_claim=True,
+    )
+    assert claim.status == AwardStatus.PENDING and claim.is_claim
+    with pytest.raises(awards.NotClaimable):
+        awards.create_award(
+            session,
+            village=village,
+            rule=plain,
+            resident=people["li"],
+            by=people["li_user"],
+            note="x",
+            is_claim=True,
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        awards.create_award(
+            session, village=village, rule=photo, resident=people["li"], by=people["host"]
+        )
+    assert exc.value.fields == {"photo": "a photo is required for this rule"}
+    for q in (0, -1, 1001, "2", True):
+        with pytest.raises(ValidationFailed):
+            awards.create_award(
+                session,
+                village=village,
+                rule=plain,
+                resident=people["li"],
+                by=people["host"],
+                quantity=q,
+            )
+    rules.set_active(session, plain, False, by_id=None)
+    with pytest.raises(awards.RuleInactive):
+        awards.create_award(
+            session, village=village, rule=plain, resident=people["li"], by=people["host"]
+        )
+
+
+def test_bulk_award_is_all_or_nothing(session, village, people, other_village, make_resident):
+    clean = _rule(session, village, "HJ01", 5)
+    made = awards.bulk_award(
+        session,
+        village=village,
+        rule=clean,
+        resident_ids=[people["wang"].id, people["li"].id, people["wang"].id],
+        by=people["host"],
+    )
+    assert len(made) == 2 and people["h1"].balance == 5
+    stranger = make_resident(other_village, None, "外村人")
+    with pytest.raises(awards.NotFound):
+        awards.bulk_award(
+            session,
+            village=village,
+            rule=clean,
+            resident_ids=[people["wang"].id, stranger.id],
+            by=people["host"],
+        )
