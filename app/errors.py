@@ -38,6 +38,14 @@ MESSAGES: dict[str, Any] = {
     "invalid_card": _l("This card is not valid. It may have been reissued."),
     "monthly_cap_reached": _l("The monthly limit for this rule has been reached."),
     "csrf": _l("The form expired. Please go back and try again."),
+    "event_not_open": _l("The event is not open for check-in."),
+    "invalid_transition": _l("The event cannot move to that state from its current one."),
+    "not_checked_in": _l("This resident has not checked in to the event."),
+    "already_checked_out": _l("This resident has already checked out."),
+    "not_volunteer_event": _l("Only volunteer events have check-out."),
+    "already_undone": _l("This check-in has already been undone."),
+    "expired_code": _l("This event code has expired. Scan the code on the screen again."),
+    "invalid_event_code": _l("This is not a valid event code."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -80,6 +88,16 @@ FIELD_MESSAGES = (
     _l("not a valid date"),
     _l("you cannot remove your own admin role"),
     _l("you cannot disable your own login"),
+    _l("a time with its offset"),
+    _l("meeting or volunteer"),
+    _l("after the start"),
+    _l("unknown rule"),
+    _l("an active rule that awards points"),
+    _l("village, groups or households"),
+    _l("choose groups of the village"),
+    _l("choose households of the village"),
+    _l("in the future"),
+    _l("a card or a resident_id"),
 )
 
 HTTP_CODES = {

@@ -427,3 +427,6 @@ class LedgerEntry(Base):
 
     def __repr__(self) -> str:
         return f"<LedgerEntry {self.household_id}#{self.seq} {self.kind} {self.amount:+d}>"
+
+
+from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
