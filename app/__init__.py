@@ -64,9 +64,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.host.attend import bp as attend_bp
+    from app.host.routes import bp as host_bp
     from app.resident.routes import bp as resident_bp
 
-    for bp in (auth_bp, admin_bp, resident_bp, api_bp):
+    for bp in (auth_bp, admin_bp, resident_bp, api_bp, host_bp, attend_bp):
         app.register_blueprint(bp)
     views.register(app)
     errors.register(app)

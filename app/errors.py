@@ -98,6 +98,7 @@ FIELD_MESSAGES = (
     _l("choose households of the village"),
     _l("in the future"),
     _l("a card or a resident_id"),
+    _l("unknown household number"),
 )
 
 HTTP_CODES = {

@@ -128,9 +128,21 @@ def create_event(
     invite_scope: str = "village",
     invited_ids: list[int] | None = None,
     one_per_household: bool = False,
+    invited_numbers: list[str] | None = None,
     by_id: int | None,
 ) -> Event:
+    """Schedule an event. Invited households may be given by id or by household number."""
     errors: dict[str, str] = {}
+    if invited_numbers:
+        numbers = sorted({n.strip() for n in invited_numbers if n.strip()})
+        rows = session.execute(
+            select(Household.id, Household.number).where(
+                Household.village_id == village_id, Household.number.in_(numbers)
+            )
+        ).all()
+        if len(rows) != len(numbers):
+            errors["invited_ids"] = "unknown household number"
+        invited_ids = [*(invited_ids or []), *(r.id for r in rows)]
     title = (title or "").strip()
     if not title or len(title) > 200:
         errors["title"] = "required, at most 200 characters"
@@ -659,3 +671,28 @@ def suspicious(rows: list[Attendance]) -> list[dict[str, Any]]:
                 }
             )
     return flags
+
+
+def search_for_event(session: Session, event: Event, q: str, *, limit: int = 20) -> list[dict]:
+    """Residents matching a name, pinyin initials or household number, and whether they came."""
+    from points.residents import search_residents  # noqa: PLC0415
+
+    found = search_residents(session, event.village_id, q, limit=limit)
+    came = set(
+        session.scalars(
+            select(Attendance.resident_id).where(
+                Attendance.event_id == event.id,
+                Attendance.resident_id.in_([r.id for r in found]),
+            )
+        )
+    )
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "household_number": r.household.number,
+            "group": r.household.group.name if r.household.group else None,
+            "checked_in": r.id in came,
+        }
+        for r in found
+    ]

@@ -6,7 +6,7 @@ from flask import abort, current_app, g, request
 from marshmallow import fields
 
 from app.api import bp
-from app.api.common import Body, endpoint, iso, list_response
+from app.api.common import Body, Query, endpoint, iso, list_response
 from app.db import get_session
 from app.security import STAFF, require_role
 from points import events
@@ -295,3 +295,16 @@ def attendance(event_id: int):
         "by_group": report.by_group,
         "flags": report.flags,
     }, 200
+
+
+class SearchQuery(Query):
+    q = fields.String(load_default="")
+
+
+@bp.get("/events/<int:event_id>/residents")
+@require_role(*HOSTS)
+@endpoint(query=SearchQuery, responses={200: "matching residents"}, errors=("not_found",))
+def search_residents(event_id: int, args):
+    """Residents matching a name, pinyin initials or household number (manual check-in)."""
+    items = events.search_for_event(get_session(), _event(event_id), args["q"])
+    return list_response(items, None), 200
