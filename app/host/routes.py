@@ -183,7 +183,14 @@ def event_projector(event_id: int):
 def event_code_png(event_id: int):
     """The current rotating code as a QR of the resident check-in URL."""
     payload, expires_in = events.rotating_payload(_secret(), _event(event_id))
-    link = url_for("attend.event_checkin", payload=payload, _external=True)
+    # Behind a TLS-terminating proxy (docs/https.md) the link must stay https.
+    https = request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+    link = url_for(
+        "attend.event_checkin",
+        payload=payload,
+        _external=True,
+        _scheme="https" if https else "http",
+    )
     response = Response(qr.png(link, box_size=12), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Expires-In"] = str(expires_in)
