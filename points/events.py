@@ -181,7 +181,7 @@ def create_event(
                 Household.village_id == village_id, Household.id.in_(ids)
             )
         )
-        if not ids or found != len(ids):
+        if (not ids or found != len(ids)) and "invited_ids" not in errors:
             errors["invited_ids"] = "choose households of the village"
     if errors:
         raise ValidationFailed(errors)
