@@ -24,6 +24,9 @@ ERROR_STATUS = {
     "invalid_credentials": 401,
     "not_found": 404,
     "rate_limited": 429,
+    "invalid_card": 400,
+    "expired_code": 400,
+    "invalid_event_code": 400,
 }
 
 

@@ -340,3 +340,24 @@ def test_attendance_rate_groups_and_flags(
     assert groups == {"第一组": (4, 3), "第二组": (0, 1)}
     assert r["flags"][0]["kind"] == "one_device_many_residents"
     assert len(r["flags"][0]["resident_ids"]) == 3
+
+
+def test_openapi_lists_event_and_card_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").json
+    paths = spec["paths"]
+    for path in (
+        "/api/v1/events",
+        "/api/v1/events/{event_id}/open",
+        "/api/v1/events/{event_id}/close",
+        "/api/v1/events/{event_id}/checkins",
+        "/api/v1/events/{event_id}/checkouts",
+        "/api/v1/events/{event_id}/rotating-qr",
+        "/api/v1/events/{event_id}/attendance",
+        "/api/v1/checkin",
+        "/api/v1/residents/{resident_id}/card",
+        "/api/v1/residents/{resident_id}/card/reissue",
+        "/api/v1/cards/resolve",
+    ):
+        assert path in paths, path
+    checkins = paths["/api/v1/events/{event_id}/checkins"]["post"]
+    assert {"200", "201", "400", "409"} <= set(checkins["responses"])
