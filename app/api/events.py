@@ -208,6 +208,7 @@ def check_in(event_id: int, data):
     body=ScanBody,
     responses={200: "checked out"},
     errors=("bad_request", "invalid_card", "event_not_open", "not_checked_in", "not_found"),
+    idempotent=True,
 )
 def check_out(event_id: int, data):
     """Check a volunteer out: hours in half-hour steps, points per hour."""

@@ -12,7 +12,7 @@ from app.config import PROJECT_ROOT
 from points import cards, events, ledger, residents, users, villages
 from points.clock import now
 from points.event_models import Attendance
-from points.models import Household, Role
+from points.models import Household, Role, RuleUnit
 from tests.eventutil import make_rule
 
 pytestmark = pytest.mark.browser
@@ -147,3 +147,49 @@ def test_y4m_frames_decode(tmp_path):
     start = header_end + (BLANK_FRAMES) * (6 + frame_len) + 6
     img = Image.frombytes("L", (640, 480), data[start : start + 640 * 480])
     assert [b.text for b in zxingcpp.read_barcodes(img)] == ["CY1TESTPAYLOAD"]
+
+
+def test_volunteer_checkout_by_typed_short_code(launch_browser, live_server):
+    secret = live_server.app.config["SECRET_KEY"]
+    with live_server.db.session() as s, s.begin():
+        v = villages.create_village(s, code="scan-checkout", name="志愿村")
+        r = residents.create_resident(s, village_id=v.id, household_number="9", name="李志愿")
+        users.create_user(
+            s, username="checkout-host", password=PASSWORD, village_id=v.id, roles=[Role.HOST]
+        )
+        rule = make_rule(s, v, code="ZY01", points=4, unit=RuleUnit.PER_HOUR)
+        start = now() - timedelta(hours=2)
+        event = events.create_event(
+            s,
+            village_id=v.id,
+            title="清扫河道",
+            kind="volunteer",
+            starts_at=start,
+            ends_at=start + timedelta(hours=4),
+            rule_id=rule.id,
+            by_id=None,
+        )
+        events.open_event(s, event, by_id=None)
+        event.opened_at = start  # opened when the work began
+        events.check_in(s, event=event, resident=r, method="manual", scanned_at=start, by_id=None)
+        short_code, event_id, household_id = (
+            cards.short_code_for(secret, r),
+            event.id,
+            r.household_id,
+        )
+    browser = launch_browser("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+    page = browser.new_page(viewport={"width": 390, "height": 780})
+    page.goto(live_server.url + "/login")
+    page.fill("#username", "checkout-host")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff")
+    page.goto(f"{live_server.url}/host/events/{event_id}/scan")
+    page.check("#checkout-mode")
+    page.fill("#scanner-manual", short_code)
+    page.press("#scanner-manual", "Enter")
+    page.wait_for_selector("#scan-result.ok", timeout=10000)
+    assert "李志愿" in page.inner_text("#scan-result")
+    assert "2 小时" in page.inner_text("#scan-result") and "+8" in page.inner_text("#scan-result")
+    with live_server.db.session(write=False) as s:
+        assert s.get(Household, household_id).balance == 8

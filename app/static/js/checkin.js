@@ -11,7 +11,10 @@
   var root = document.getElementById("checkin");
   if (!root) return;
   var d = root.dataset;
-  var url = d.checkinUrl;
+  var checkinUrl = d.checkinUrl;
+  var checkoutUrl = d.checkoutUrl;
+  var modeBox = document.getElementById("checkout-mode");
+  function currentUrl() { return modeBox && modeBox.checked ? checkoutUrl : checkinUrl; }
   var searchUrl = d.searchUrl;
   var csrf = d.csrf;
   var zone = d.timezone || undefined;
@@ -66,8 +69,11 @@
     CunyueScanner.feedback(kind);
   }
 
-  function handleResponse(status, body) {
-    if (status === 201) {
+  function handleResponse(status, body, target) {
+    if (target === checkoutUrl && status === 200) {
+      show("ok", body.resident.name, d.msgCheckedOut.replace("{hours}", body.hours)
+        .replace("{points}", body.points_awarded));
+    } else if (status === 201) {
       count += 1;
       countEl.textContent = String(count);
       show("ok", body.resident.name, d.msgPoints.replace("{points}", body.points_awarded));
@@ -78,8 +84,8 @@
     }
   }
 
-  function post(body, key) {
-    return fetch(url, {
+  function post(target, body, key) {
+    return fetch(target, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": key },
@@ -99,16 +105,17 @@
 
   function newItem(body) {
     seq += 1;
-    return { body: body, key: CLIENT + ":" + Date.now().toString(36) + ":" + seq,
+    return { url: currentUrl(), body: body,
+             key: CLIENT + ":" + Date.now().toString(36) + ":" + seq,
              scanned_at: new Date().toISOString() };
   }
 
   function send(body) {
     var item = newItem(body);
     if (navigator.onLine === false) { enqueue(item); return; }
-    post(body, item.key).then(function (r) {
+    post(item.url, body, item.key).then(function (r) {
       if (r.status >= 500 || r.status === 0) { enqueue(item); return; }
-      handleResponse(r.status, r.body || {});
+      handleResponse(r.status, r.body || {}, item.url);
     }, function () { enqueue(item); });
   }
 
@@ -120,11 +127,12 @@
     flushing = true;
     var item = q[0];
     var body = Object.assign({}, item.body, { scanned_at: item.scanned_at, client_id: CLIENT });
-    post(body, item.key).then(function (r) {
+    var target = item.url || checkinUrl;
+    post(target, body, item.key).then(function (r) {
       flushing = false;
       if (r.status >= 500) return;
       saveQueue(loadQueue().slice(1));
-      if (r.status === 201) { count += 1; countEl.textContent = String(count); }
+      if (r.status === 201 && target === checkinUrl) { count += 1; countEl.textContent = String(count); }
       flush();
     }, function () { flushing = false; });
   }
