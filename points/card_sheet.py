@@ -15,6 +15,7 @@ def residents_for_sheet(
     *,
     household_id: int | None = None,
     group_id: int | None = None,
+    household_number: str | None = None,
 ) -> list[Resident]:
     """Active residents in household-number order (a household's members together)."""
     stmt = (
@@ -28,6 +29,8 @@ def residents_for_sheet(
         if household is None or household.village_id != village_id:
             raise NotFound("household")
         stmt = stmt.where(Household.id == household_id)
+    if household_number:
+        stmt = stmt.where(Household.number == household_number.strip())
     if group_id is not None:
         group = session.get(Group, group_id)
         if group is None or group.village_id != village_id:

@@ -273,8 +273,13 @@ def card_sheet_page():
     session = get_session()
     household_id = request.args.get("household", type=int)
     group_id = request.args.get("group", type=int)
+    number = (request.args.get("number") or "").strip()
     people = card_sheet.residents_for_sheet(
-        session, g.user.village_id, household_id=household_id, group_id=group_id
+        session,
+        g.user.village_id,
+        household_id=household_id,
+        group_id=group_id,
+        household_number=number or None,
     )
     secret = _secret()
     sheet = [
@@ -286,7 +291,9 @@ def card_sheet_page():
         for r in people
     ]
     groups = villages.list_groups(session, g.user.village_id)
-    return render_template("host/cards.html", sheet=sheet, groups=groups, group_id=group_id)
+    return render_template(
+        "host/cards.html", sheet=sheet, groups=groups, group_id=group_id, number=number
+    )
 
 
 __all__ = ["EventKind"]

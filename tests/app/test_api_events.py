@@ -192,6 +192,16 @@ def test_roles_and_village_isolation(
         assert client.post(base + path, headers=outsider).status_code == 404
     r = client.post(f"{base}/checkins", json={"resident_id": resident.id}, headers=outsider)
     assert r.status_code == 404
+    for path in ("/checkouts", "/attendance/1/undo"):
+        body = {"resident_id": resident.id} if path == "/checkouts" else {"reason": "x"}
+        assert client.post(base + path, json=body, headers=outsider).status_code == 404
+        assert client.post(base + path, json=body, headers=clerk).status_code == 403
+    assert client.get(f"{base}/residents?q=王", headers=outsider).status_code == 404
+    assert client.get(f"{base}/residents?q=王", headers=clerk).status_code == 403
+    assert (
+        client.post("/api/v1/checkin", json={"payload": "CE1X"}, headers=outsider).status_code
+        == 403
+    )
     # The outsider's own event cannot take this village's resident.
     assert client.get(f"/api/v1/residents/{resident.id}/card", headers=outsider).status_code == 404
 

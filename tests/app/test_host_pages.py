@@ -126,7 +126,7 @@ def test_attendance_page_exports_and_undo(
 
 
 def test_my_card_and_card_sheet(
-    client, app, session, village, make_user, make_resident, make_household, login
+    client, app, session, village, other_village, make_user, make_resident, make_household, login
 ):
     hh = make_household(village, "B2", group="第二组")
     resident = make_resident(village, hh, name="孙八")
@@ -141,6 +141,13 @@ def test_my_card_and_card_sheet(
     assert sheet.status_code == 200 and sheet.text.count('class="pcard"') == 1
     assert "孙八" in sheet.text and "B2" in sheet.text and "第二组" in sheet.text
     assert client.get(f"/host/cards?group={hh.group_id}").text.count('class="pcard"') == 1
+    assert client.get("/host/cards?number=B2").text.count('class="pcard"') == 1
+    assert client.get("/host/cards?number=nope").text.count('class="pcard"') == 0
+    outsider = app.test_client()
+    login(make_user(other_village, roles=(Role.ADMIN,)), outsider)
+    assert outsider.get(f"/host/cards?household={hh.id}").status_code == 404
+    assert outsider.get(f"/host/cards?group={hh.group_id}").status_code == 404
+    assert "孙八" not in outsider.get("/host/cards?number=B2").text
 
 
 def test_pages_refuse_roles_and_other_villages(
