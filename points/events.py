@@ -56,6 +56,7 @@ _EVENT_MAC = 8
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 # Suspicious: one device checking in this many different residents by the event code.
 SUSPICIOUS_RESIDENTS_PER_DEVICE = 3
+SUSPICIOUS_WINDOW = timedelta(minutes=5)
 
 
 class EventNotOpen(DomainError):
@@ -651,23 +652,32 @@ def attendance_report(session: Session, event: Event) -> AttendanceReport:
 
 
 def suspicious(rows: list[Attendance]) -> list[dict[str, Any]]:
-    """Patterns the host should look at: one device checking in several residents by the
-    event code (a phone passed around, or codes forwarded), within a few minutes."""
+    """Patterns the host should look at: one device checking in several different residents
+    by the event code within a few minutes (a phone passed around, or a code forwarded)."""
     by_device: dict[str, list[Attendance]] = {}
     for a in rows:
         if a.method == CheckinMethod.EVENT_QR and a.client_id:
             by_device.setdefault(a.client_id, []).append(a)
     flags = []
     for client_id, group in by_device.items():
-        residents = {a.resident_id for a in group}
+        group.sort(key=lambda a: a.checked_in_at)
+        best: list[Attendance] = []
+        start = 0
+        for end in range(len(group)):
+            while group[end].checked_in_at - group[start].checked_in_at > SUSPICIOUS_WINDOW:
+                start += 1
+            if end - start + 1 > len(best):
+                best = group[start : end + 1]
+        residents = {a.resident_id for a in best}
         if len(residents) >= SUSPICIOUS_RESIDENTS_PER_DEVICE:
-            times = sorted(a.checked_in_at for a in group)
             flags.append(
                 {
                     "kind": "one_device_many_residents",
                     "client_id": client_id,
                     "resident_ids": sorted(residents),
-                    "seconds": int((times[-1] - times[0]).total_seconds()),
+                    "seconds": int(
+                        (best[-1].checked_in_at - best[0].checked_in_at).total_seconds()
+                    ),
                 }
             )
     return flags

@@ -108,3 +108,34 @@ def test_invites_and_rules_are_checked(session, village, other_village, make_hou
     with pytest.raises(ValidationFailed) as exc:
         make_event(session, village, rule, invite_scope="households", invited_numbers=["nope"])
     assert exc.value.fields == {"invited_ids": "unknown household number"}
+
+
+def test_one_device_checking_in_many_residents_is_flagged(
+    session, village, make_resident, fixed_clock
+):
+    rule = make_rule(session, village)
+    event = make_event(session, village, rule)
+    events.open_event(session, event, by_id=None)
+    people = [make_resident(village, name=n) for n in ("甲", "乙", "丙", "丁")]
+
+    def by_phone(resident, phone):
+        events.check_in(
+            session, event=event, resident=resident, method="event_qr", client_id=phone, by_id=None
+        )
+
+    by_phone(people[0], "phone-a")
+    fixed_clock.advance(minutes=10)  # long apart: a family sharing a phone is not flagged
+    by_phone(people[1], "phone-a")
+    assert events.attendance_report(session, event).flags == []
+    fixed_clock.advance(seconds=20)
+    by_phone(people[2], "phone-a")
+    by_phone(people[3], "phone-b")
+    assert events.attendance_report(session, event).flags == []
+    fixed_clock.advance(seconds=15)
+    by_phone(people[3], "phone-a")  # already in: a repeat is not a new check-in
+    assert events.attendance_report(session, event).flags == []
+    other = make_resident(village, name="戊")
+    by_phone(other, "phone-a")
+    [flag] = events.attendance_report(session, event).flags
+    assert flag["client_id"] == "phone-a" and flag["seconds"] == 35
+    assert flag["resident_ids"] == sorted([people[1].id, people[2].id, other.id])
