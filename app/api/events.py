@@ -9,7 +9,8 @@ from app.api import bp
 from app.api.common import Body, Query, endpoint, iso, list_response
 from app.db import get_session
 from app.security import STAFF, require_role
-from points import events
+from points import cards, events
+from points.errors import ValidationFailed
 from points.event_models import Attendance, CheckinMethod, Event
 from points.models import Role
 from points.residents import get_resident
@@ -115,8 +116,6 @@ def _resident_from(data) -> object:
     if data.get("card"):
         return None
     if data.get("resident_id") is None:
-        from points.errors import ValidationFailed  # noqa: PLC0415
-
         raise ValidationFailed({"card": "a card or a resident_id"})
     return get_resident(get_session(), g.user.village_id, data["resident_id"])
 
@@ -212,8 +211,6 @@ def check_in(event_id: int, data):
 )
 def check_out(event_id: int, data):
     """Check a volunteer out: hours in half-hour steps, points per hour."""
-    from points import cards  # noqa: PLC0415
-
     session = get_session()
     event = _event(event_id)
     resident = _resident_from(data) or cards.resolve(
