@@ -10,7 +10,7 @@ THREADS ?= 8
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench clean
+.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench clean assets
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,26 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 translations: $(VENV)/.installed-run
 	@$(BIN)/pybabel compile -d app/translations >/dev/null 2>&1 || $(BIN)/pybabel compile -d app/translations
 
+# Browser libraries from npm (package-lock.json pins them), copied with their licence files
+# into app/static/vendor/, which is not committed.
+VENDOR := app/static/vendor
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(VENDOR)/.copied: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
+	cp node_modules/jsqr/LICENSE $(VENDOR)/jsQR.LICENSE.txt
+	@touch $@
+
+assets: $(VENDOR)/.copied
+
 i18n-extract: $(VENV)/.installed-run
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o app/translations/messages.pot app points store templates
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
-run: translations
+run: translations assets
 	$(BIN)/alembic upgrade head
 	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
 	@echo
@@ -42,7 +57,7 @@ run: translations
 	exec $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
 		--access-logfile - 'app:create_app()'
 
-dev: translations
+dev: translations assets
 	$(BIN)/alembic upgrade head
 	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
 	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
@@ -56,15 +71,15 @@ browser:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-test translations browser lint
+test: $(VENV)/.installed-test translations assets browser lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(VENV)/.installed-test translations
+test-sqlite: $(VENV)/.installed-test translations assets
 	@echo "== tests on SQLite"
 	TEST_DATABASE_URL=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed-test translations
+test-postgres: $(VENV)/.installed-test translations assets
 	@if $(BIN)/python -c "import sys, psycopg; u='$(TEST_DATABASE_URL)'.replace('postgresql+psycopg://','postgresql://'); psycopg.connect(u, connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== tests on PostgreSQL ($(TEST_DATABASE_URL))"; \
 		TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest -q $(PYTEST_ARGS); \

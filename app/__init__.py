@@ -82,9 +82,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.awards.routes import bp as awards_bp
+    from app.host.attend import bp as attend_bp
+    from app.host.routes import bp as host_bp
     from app.resident.routes import bp as resident_bp
 
-    for bp in (auth_bp, admin_bp, resident_bp, api_bp, awards_bp):
+    for bp in (auth_bp, admin_bp, resident_bp, api_bp, awards_bp, host_bp, attend_bp):
         app.register_blueprint(bp)
     views.register(app)
     errors.register(app)

@@ -48,6 +48,14 @@ MESSAGES: dict[str, Any] = {
     "already_objected": _l("You have already objected to this award."),
     "objection_closed": _l("This objection has already been decided."),
     "import_failed": _l("The sheet has errors; nothing was imported."),
+    "event_not_open": _l("The event is not open for check-in."),
+    "invalid_transition": _l("The event cannot move to that state from its current one."),
+    "not_checked_in": _l("This resident has not checked in to the event."),
+    "already_checked_out": _l("This resident has already checked out."),
+    "not_volunteer_event": _l("Only volunteer events have check-out."),
+    "already_undone": _l("This check-in has already been undone."),
+    "expired_code": _l("This event code has expired. Scan the code on the screen again."),
+    "invalid_event_code": _l("This is not a valid event code."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -102,6 +110,17 @@ FIELD_MESSAGES = (
     _l("the first row needs the columns code, title, category and points"),
     _l("at most 500 rows"),
     _l("appears twice in the sheet"),
+    _l("a time with its offset"),
+    _l("meeting or volunteer"),
+    _l("after the start"),
+    _l("unknown rule"),
+    _l("an active rule that awards points"),
+    _l("village, groups or households"),
+    _l("choose groups of the village"),
+    _l("choose households of the village"),
+    _l("in the future"),
+    _l("a card or a resident_id"),
+    _l("unknown household number"),
 )
 
 HTTP_CODES = {

@@ -56,6 +56,7 @@ class Report:
 
 # -- databases ----------------------------------------------------------------------------
 
+
 def fresh_database(url: str) -> None:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
@@ -67,8 +68,13 @@ def fresh_database(url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{u.database}"'))
         admin.dispose()
-    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+    subprocess.run(
+        [str(BIN / "alembic"), "upgrade", "head"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+    )
 
 
 def staff_and_rule(url: str, village_id: int, resident_id: int) -> dict:
@@ -82,32 +88,69 @@ def staff_and_rule(url: str, village_id: int, resident_id: int) -> dict:
         from points.models import Village
 
         village = s.get(Village, village_id)
-        admin = users.create_user(s, username=f"bench-admin-{village_id}", password=PASSWORD,
-                                  village_id=village_id, roles=["admin"])
-        users.create_user(s, username=f"bench-resident-{village_id}", password=PASSWORD,
-                          village_id=village_id, roles=["resident"], resident_id=resident_id)
+        admin = users.create_user(
+            s,
+            username=f"bench-admin-{village_id}",
+            password=PASSWORD,
+            village_id=village_id,
+            roles=["admin"],
+        )
+        users.create_user(
+            s,
+            username=f"bench-resident-{village_id}",
+            password=PASSWORD,
+            village_id=village_id,
+            roles=["resident"],
+            resident_id=resident_id,
+        )
         rule = rules.create_rule(
-            s, village_id=village_id, code="BENCH", by_id=None, effective_from=village_today(village),
+            s,
+            village_id=village_id,
+            code="BENCH",
+            by_id=None,
+            effective_from=village_today(village),
             terms=rules.clean_terms({"title": "参加议事会", "category": "议事协商", "points": 1}),
         )
         token, _ = users.issue_token(s, admin, lifetime=timedelta(days=1))
-        out = {"token": token, "rule_id": rule.id, "admin": admin.username,
-               "resident": f"bench-resident-{village_id}"}
+        out = {
+            "token": token,
+            "rule_id": rule.id,
+            "admin": admin.username,
+            "resident": f"bench-resident-{village_id}",
+        }
     db.dispose()
     return out
 
 
 # -- servers ------------------------------------------------------------------------------
 
+
 class Server:
     def __init__(self, app_spec: str, url: str, port: int, instance: Path) -> None:
         self.port = port
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "CUNYUE_INSTANCE": str(instance),
-               "RATELIMIT_STORAGE_URI": "memory://"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "CUNYUE_INSTANCE": str(instance),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", WORKERS, "--threads", THREADS, "--bind",
-             f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-            cwd=ROOT, env=env, start_new_session=True,
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                WORKERS,
+                "--threads",
+                THREADS,
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                app_spec,
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
         )
         self.base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -119,7 +162,9 @@ class Server:
         raise RuntimeError(f"{app_spec} did not start")
 
     def worker_peak_rss_mb(self) -> list[float]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
+        )
         peaks = []
         for pid in out.stdout.split():
             try:
@@ -138,12 +183,40 @@ class Server:
 
 # -- load ---------------------------------------------------------------------------------
 
-def run_wrk(base: str, mode: str, target: str, first: int, count: int, token: str, ref: int,
-            seconds: int, connections: int) -> LoadResult:
+
+def run_wrk(
+    base: str,
+    mode: str,
+    target: str,
+    first: int,
+    count: int,
+    token: str,
+    ref: int,
+    seconds: int,
+    connections: int,
+) -> LoadResult:
     threads = 2
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-           "-s", str(ROOT / "bench" / "wrk.lua"), base, "--", mode, target, str(first), str(count),
-           token, str(ref), str(threads)]
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--latency",
+        "-s",
+        str(ROOT / "bench" / "wrk.lua"),
+        base,
+        "--",
+        mode,
+        target,
+        str(first),
+        str(count),
+        token,
+        str(ref),
+        str(threads),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
@@ -157,20 +230,36 @@ def _pct(out: str, p: str) -> float:
 
 
 def api(base: str, token: str, method: str, path: str, body: dict | None = None) -> dict:
-    r = requests.request(method, base + path, json=body, timeout=30,
-                         headers={"Authorization": f"Bearer {token}"})
+    r = requests.request(
+        method, base + path, json=body, timeout=30, headers={"Authorization": f"Bearer {token}"}
+    )
     if r.status_code >= 300:
         raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
     return r.json()
 
 
-def throughput(report: Report, db_name: str, url: str, households: int, seconds: int, runs: int,
-               connections: int, tmp: Path) -> None:
+def throughput(
+    report: Report,
+    db_name: str,
+    url: str,
+    households: int,
+    seconds: int,
+    runs: int,
+    connections: int,
+    tmp: Path,
+) -> None:
     fresh_database(url)
     engine = create_engine(url)
     with engine.begin() as conn:
-        info = dataset.load(conn, village_code="bench", village_name="基准村", households=households,
-                            per_household=3, entries_per_household=3, first_award=10**6)
+        info = dataset.load(
+            conn,
+            village_code="bench",
+            village_name="基准村",
+            households=households,
+            per_household=3,
+            entries_per_household=3,
+            first_award=10**6,
+        )
     bare.create_schema(engine, accounts=households, balance=10**6)
     engine.dispose()
     ids = staff_and_rule(url, info["village_id"], info["first_resident"])
@@ -181,22 +270,47 @@ def throughput(report: Report, db_name: str, url: str, households: int, seconds:
         start = datetime.now(UTC)
         events = []
         for r in range(runs):
-            ev = api(app_server.base, token, "POST", "/api/v1/events", {
-                "title": f"基准议事会 {r + 1}", "kind": "meeting", "rule_id": ids["rule_id"],
-                "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=3)).isoformat()})
+            ev = api(
+                app_server.base,
+                token,
+                "POST",
+                "/api/v1/events",
+                {
+                    "title": f"基准议事会 {r + 1}",
+                    "kind": "meeting",
+                    "rule_id": ids["rule_id"],
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(hours=3)).isoformat(),
+                },
+            )
             api(app_server.base, token, "POST", f"/api/v1/events/{ev['id']}/open")
             events.append(ev["id"])
-        item = api(app_server.base, token, "POST", "/api/v1/items",
-                   {"name": "基准肥皂", "price": 1, "unit": "块", "stock": 10**7})
+        item = api(
+            app_server.base,
+            token,
+            "POST",
+            "/api/v1/items",
+            {"name": "基准肥皂", "price": 1, "unit": "块", "stock": 10**7},
+        )
         results: dict[tuple[str, str], list[LoadResult]] = {}
         for r in range(runs):
             for mode in ("checkin", "redeem"):
                 for target, server in (("app", app_server), ("bare", bare_server)):
                     if mode == "checkin":
-                        first, count, ref = info["first_resident"], info["residents"], events[r] if target == "app" else r + 1
+                        first, count, ref = (
+                            info["first_resident"],
+                            info["residents"],
+                            events[r] if target == "app" else r + 1,
+                        )
                     else:
-                        first, count, ref = info["first_household"], info["households"], item["id"] if target == "app" else 0
-                    res = run_wrk(server.base, mode, target, first, count, token, ref, seconds, connections)
+                        first, count, ref = (
+                            info["first_household"],
+                            info["households"],
+                            item["id"] if target == "app" else 0,
+                        )
+                    res = run_wrk(
+                        server.base, mode, target, first, count, token, ref, seconds, connections
+                    )
                     results.setdefault((mode, target), []).append(res)
         for mode in ("checkin", "redeem"):
             a, b = results[(mode, "app")], results[(mode, "bare")]
@@ -205,12 +319,25 @@ def throughput(report: Report, db_name: str, url: str, households: int, seconds:
             p99 = statistics.median(x.p99_ms for x in a)
             errors = sum(x.errors for x in a)
             ratio = rps_a / rps_b if rps_b else 0
-            report.add(db_name, f"{mode} (Cunyue / bare)", f"{rps_a:.0f} / {rps_b:.0f} req/s",
-                       f"ratio {ratio:.2f}", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", f"non-2xx {errors}",
-                       _verdict(ratio >= 0.5 and p99 <= 100 and errors == 0))
+            report.add(
+                db_name,
+                f"{mode} (Cunyue / bare)",
+                f"{rps_a:.0f} / {rps_b:.0f} req/s",
+                f"ratio {ratio:.2f}",
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                f"non-2xx {errors}",
+                _verdict(ratio >= 0.5 and p99 <= 100 and errors == 0),
+            )
         peaks = app_server.worker_peak_rss_mb()
-        report.add(db_name, "peak RSS per worker", ", ".join(f"{p:.0f} MB" for p in peaks), "", "",
-                   "", _verdict(bool(peaks) and max(peaks) <= 150))
+        report.add(
+            db_name,
+            "peak RSS per worker",
+            ", ".join(f"{p:.0f} MB" for p in peaks),
+            "",
+            "",
+            "",
+            _verdict(bool(peaks) and max(peaks) <= 150),
+        )
     finally:
         app_server.stop()
         bare_server.stop()
@@ -222,19 +349,31 @@ def _verdict(ok: bool) -> str:
 
 # -- pages --------------------------------------------------------------------------------
 
+
 def login(base: str, username: str) -> requests.Session:
     s = requests.Session()
     page = s.get(base + "/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    r = s.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-               allow_redirects=False)
+    r = s.post(
+        base + "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    )
     if r.status_code != 302:
         raise RuntimeError(f"login {username}: {r.status_code}")
     return s
 
 
-def page_timings(report: Report, db_name: str, url: str, village_id: int, household_id: int,
-                 usernames: dict, tmp: Path, samples: int = 200) -> None:
+def page_timings(
+    report: Report,
+    db_name: str,
+    url: str,
+    village_id: int,
+    household_id: int,
+    usernames: dict,
+    tmp: Path,
+    samples: int = 200,
+) -> None:
     server = Server("app:create_app()", url, 5603, tmp / f"inst-pages-{db_name}")
     try:
         resident = login(server.base, usernames["resident"])
@@ -244,8 +383,11 @@ def page_timings(report: Report, db_name: str, url: str, village_id: int, househ
             ("household ledger page", staff, f"/admin/households/{household_id}"),
             ("household search", staff, "/admin/households?q=zjg"),
         ]
-        pages += [(name, resident if who == "resident" else staff, path)
-                  for name, who, path in EXTRA_PAGES if _exists(staff, server.base + path)]
+        pages += [
+            (name, resident if who == "resident" else staff, path)
+            for name, who, path in EXTRA_PAGES
+            if _exists(staff, server.base + path)
+        ]
         for name, session, path in pages:
             times = []
             for i in range(samples + 10):
@@ -258,12 +400,28 @@ def page_timings(report: Report, db_name: str, url: str, village_id: int, househ
                     times.append(elapsed)
             times.sort()
             p95 = times[int(len(times) * 0.95) - 1]
-            report.add(db_name, f"p95 {name}", f"{p95:.1f} ms", f"p50 {statistics.median(times):.1f} ms",
-                       path, "", _verdict(p95 <= 50))
-        raw = resident.get(server.base + "/me", headers={"Accept-Encoding": "br, gzip"}, stream=True)
+            report.add(
+                db_name,
+                f"p95 {name}",
+                f"{p95:.1f} ms",
+                f"p50 {statistics.median(times):.1f} ms",
+                path,
+                "",
+                _verdict(p95 <= 50),
+            )
+        raw = resident.get(
+            server.base + "/me", headers={"Accept-Encoding": "br, gzip"}, stream=True
+        )
         wire = len(raw.raw.read(decode_content=False))
-        report.add(db_name, "resident page over the wire", f"{wire / 1024:.1f} KB",
-                   raw.headers.get("Content-Encoding", "identity"), "", "", _verdict(wire <= 60 * 1024))
+        report.add(
+            db_name,
+            "resident page over the wire",
+            f"{wire / 1024:.1f} KB",
+            raw.headers.get("Content-Encoding", "identity"),
+            "",
+            "",
+            _verdict(wire <= 60 * 1024),
+        )
         for name in MISSING_PAGES:
             report.notes.append(f"not measured: {name} (the page does not exist yet)")
     finally:
@@ -298,11 +456,19 @@ def verify_rate(report: Report, db_name: str, url: str) -> None:
         elapsed = time.perf_counter() - t
     db.dispose()
     rate = result.entries / elapsed
-    report.add(db_name, "verify-ledger", f"{rate:,.0f} entries/s", f"{result.entries:,} entries",
-               f"{elapsed:.1f} s", "ok" if result.ok else "PROBLEMS", _verdict(rate >= 100_000 and result.ok))
+    report.add(
+        db_name,
+        "verify-ledger",
+        f"{rate:,.0f} entries/s",
+        f"{result.entries:,} entries",
+        f"{elapsed:.1f} s",
+        "ok" if result.ok else "PROBLEMS",
+        _verdict(rate >= 100_000 and result.ok),
+    )
 
 
 # -- main ---------------------------------------------------------------------------------
+
 
 def county_dataset(url: str, villages: int, households: int, entries_per_household: int) -> dict:
     fresh_database(url)
@@ -311,12 +477,21 @@ def county_dataset(url: str, villages: int, households: int, entries_per_househo
     t = time.perf_counter()
     for v in range(villages):
         with engine.begin() as conn:
-            info = dataset.load(conn, village_code=f"c{v + 1:03d}", village_name=f"第{v + 1}村",
-                                households=households, per_household=3,
-                                entries_per_household=entries_per_household, seed=v)
+            info = dataset.load(
+                conn,
+                village_code=f"c{v + 1:03d}",
+                village_name=f"第{v + 1}村",
+                households=households,
+                per_household=3,
+                entries_per_household=entries_per_household,
+                seed=v,
+            )
             first = first or info
         if (v + 1) % 20 == 0:
-            print(f"  loaded {v + 1}/{villages} villages ({time.perf_counter() - t:.0f} s)", flush=True)
+            print(
+                f"  loaded {v + 1}/{villages} villages ({time.perf_counter() - t:.0f} s)",
+                flush=True,
+            )
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -340,33 +515,72 @@ def main() -> None:
         databases.append(("PostgreSQL", PG_BASE + "cunyue_bench"))
     print("database | measure | value | | | | verdict")
     for name, url in databases:
-        throughput(report, name, url, households=3000 if village else 20000, seconds=seconds,
-                   runs=args.runs, connections=args.connections, tmp=tmp)
+        throughput(
+            report,
+            name,
+            url,
+            households=3000 if village else 20000,
+            seconds=seconds,
+            runs=args.runs,
+            connections=args.connections,
+            tmp=tmp,
+        )
     if village:
         url = f"sqlite:///{tmp / 'pages.db'}"
         fresh_database(url)
         engine = create_engine(url)
         with engine.begin() as conn:
-            info = dataset.load(conn, village_code="v1", village_name="示范村", households=700,
-                                per_household=3, entries_per_household=150)
+            info = dataset.load(
+                conn,
+                village_code="v1",
+                village_name="示范村",
+                households=700,
+                per_household=3,
+                entries_per_household=150,
+            )
         engine.dispose()
         ids = staff_and_rule(url, info["village_id"], info["first_resident"])
-        page_timings(report, "SQLite (village: 700 households, 105,000 entries)", url, info["village_id"],
-                     info["first_household"], ids, tmp)
+        page_timings(
+            report,
+            "SQLite (village: 700 households, 105,000 entries)",
+            url,
+            info["village_id"],
+            info["first_household"],
+            ids,
+            tmp,
+        )
         verify_rate(report, "SQLite (village)", url)
     else:
         url = PG_BASE + "cunyue_county"
-        print("loading the county dataset (160 villages, 320,000 residents, 10 million entries)", flush=True)
+        print(
+            "loading the county dataset (160 villages, 320,000 residents, 10 million entries)",
+            flush=True,
+        )
         info = county_dataset(url, villages=160, households=667, entries_per_household=94)
         ids = staff_and_rule(url, info["village_id"], info["first_resident"])
-        page_timings(report, "PostgreSQL (county)", url, info["village_id"], info["first_household"], ids, tmp)
+        page_timings(
+            report,
+            "PostgreSQL (county)",
+            url,
+            info["village_id"],
+            info["first_household"],
+            ids,
+            tmp,
+        )
         verify_rate(report, "PostgreSQL (county)", url)
     write(report, args.scale, time.perf_counter() - started)
 
 
 def write(report: Report, scale: str, elapsed: float) -> None:
-    versions = subprocess.run([sys.executable, "-c", "import flask, sqlalchemy; print(flask.__version__, sqlalchemy.__version__)"],
-                              capture_output=True, text=True).stdout.split()
+    versions = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import flask, sqlalchemy; print(flask.__version__, sqlalchemy.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     lines = [
         f"# Cunyue benchmark ({scale} scale), {date.today().isoformat()}",
         "",

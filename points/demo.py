@@ -143,6 +143,7 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
             by_id=None,
         )
     seed_demo_awards(session, village, rng)
+    _demo_meeting(session, village)
     return village
 
 
@@ -199,4 +200,26 @@ def seed_demo_awards(session: Session, village: Village, rng: random.Random) -> 
         by=resident_login,
         note="调解了两户宅基地纠纷",
         is_claim=True,
+    )
+
+
+def _demo_meeting(session: Session, village: Village) -> None:
+    """A meeting tomorrow morning, to try the check-in pages with (issue 4)."""
+    from datetime import datetime, time, timedelta  # noqa: PLC0415
+
+    from points import events  # noqa: PLC0415
+
+    rule = rules.get_rule_by_code(session, village.id, "YS01")
+    day = villages.village_today(village) + timedelta(days=1)
+    start = datetime.combine(day, time(9, 0), villages.village_zone(village))
+    events.create_event(
+        session,
+        village_id=village.id,
+        title="村民议事会（示范）",
+        kind="meeting",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        rule_id=rule.id,
+        location="村委会议室",
+        by_id=None,
     )

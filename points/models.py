@@ -520,3 +520,6 @@ class Objection(Base):
 
     def __repr__(self) -> str:
         return f"<Objection {self.id} {self.status}>"
+
+
+from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)

@@ -6,7 +6,7 @@ from flask import Response, abort, g
 from marshmallow import fields, validate
 
 from app.api import bp
-from app.api.common import Body, ListQuery, Query, endpoint, list_response
+from app.api.common import Body, ListQuery, Query, binary, endpoint, list_response
 from app.api.serializers import award_dict, ledger_entry_dict, objection_dict
 from app.awards_web import confirm_lazily, store_photo_base64, uploads_dir
 from app.db import get_session
@@ -207,6 +207,11 @@ def get_award(award_id: int):
 
 @bp.get("/awards/<int:award_id>/evidence")
 @require_role()
+@binary(
+    media_types=("image/jpeg", "image/png", "image/webp"),
+    summary="The award's photo evidence (staff, or the household concerned).",
+    errors=("not_found",),
+)
 def award_evidence(award_id: int):
     """The award's photo: the village's staff and the household concerned only."""
     award = _visible_award(award_id)
@@ -217,18 +222,6 @@ def award_evidence(award_id: int):
     return Response(
         path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "private, no-store"}
     )
-
-
-# A binary response, so not wrapped by @endpoint; described for the OpenAPI document by hand.
-award_evidence.openapi = {
-    "body": None,
-    "query": None,
-    "responses": {200: "the photo (image/jpeg, image/png or image/webp)"},
-    "errors": ("not_found",),
-    "idempotent": False,
-    "summary": "The award's photo evidence (staff, or the household concerned).",
-    "roles": (),
-}
 
 
 @bp.post("/awards/<int:award_id>/approve")

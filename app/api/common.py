@@ -135,6 +135,25 @@ def endpoint(
     return decorator
 
 
+def binary(*, media_types: tuple[str, ...], summary: str, errors: tuple[str, ...] = ()) -> Callable:
+    """Document a view that answers with a file (an image) rather than JSON."""
+
+    def decorator(view: Callable) -> Callable:
+        view.openapi = {
+            "body": None,
+            "query": None,
+            "responses": {200: summary},
+            "errors": errors,
+            "idempotent": False,
+            "summary": summary,
+            "roles": getattr(view, "required_roles", ()),
+            "media_types": media_types,
+        }
+        return view
+
+    return decorator
+
+
 def _json(payload: dict[str, Any], status: int, *, replayed: bool = False):
     response = jsonify(payload)
     response.status_code = status

@@ -24,6 +24,9 @@ ERROR_STATUS = {
     "invalid_credentials": 401,
     "not_found": 404,
     "rate_limited": 429,
+    "invalid_card": 400,
+    "expired_code": 400,
+    "invalid_event_code": 400,
 }
 
 
@@ -87,9 +90,17 @@ def _operation(meta: dict, rule) -> dict:
             "content": {"application/json": {"schema": meta["body"]}},
         }
     for status, description in meta["responses"].items():
+        media_types = meta.get("media_types") or ("application/json",)
         op["responses"][str(status)] = {
             "description": description,
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {
+                media: {
+                    "schema": {"type": "object"}
+                    if media == "application/json"
+                    else {"type": "string", "format": "binary"}
+                }
+                for media in media_types
+            },
         }
     error_statuses = {401, 403} if rule.endpoint != "api.issue_token" else {401, 429}
     if meta["body"] is not None or meta["query"] is not None:

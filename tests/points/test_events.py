@@ -1,0 +1,141 @@
+"""Events and attendance, read like bookkeeping."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from points import events, ledger
+from points.errors import ValidationFailed
+from points.event_models import EventStatus
+from points.models import RuleUnit
+from tests.eventutil import make_event, make_rule
+
+T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+def at(minutes):
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    ("checkin", "checkout", "half_hours"),
+    [
+        (0, 29, 0),  # under half an hour earns nothing
+        (0, 30, 1),
+        (0, 89, 2),  # 1 h 29 min: one hour
+        (-60, 60, 2),  # came an hour early: counted from the start
+        (30, 500, 5),  # left late: counted to the end (3 h event)
+        (200, 240, 0),  # after the end
+    ],
+)
+def test_volunteer_half_hours_bounded_by_event(session, village, checkin, checkout, half_hours):
+    rule = make_rule(session, village, code="ZY", points=4, unit=RuleUnit.PER_HOUR)
+    event = make_event(session, village, rule, kind="volunteer", start=T0, hours=3)
+    assert events.volunteer_half_hours(event, at(checkin), at(checkout)) == half_hours
+
+
+def test_states_scheduled_open_closed(session, village, make_resident, fixed_clock):
+    rule = make_rule(session, village)
+    event = make_event(session, village, rule)
+    assert event.status == EventStatus.SCHEDULED
+    with pytest.raises(events.InvalidTransition):
+        events.close_event(session, event, by_id=None)
+    events.open_event(session, event, by_id=None)
+    assert event.opened_at == fixed_clock.now
+    events.close_event(session, event, by_id=None)
+    assert event.status == EventStatus.CLOSED
+    with pytest.raises(events.InvalidTransition):
+        events.open_event(session, event, by_id=None)
+    with pytest.raises(events.EventNotOpen):
+        events.check_in(
+            session, event=event, resident=make_resident(village), method="manual", by_id=None
+        )
+
+
+def test_scan_time_from_the_future_is_refused(session, village, make_resident, fixed_clock):
+    rule = make_rule(session, village)
+    event = make_event(session, village, rule)
+    events.open_event(session, event, by_id=None)
+    with pytest.raises(ValidationFailed) as exc:
+        events.check_in(
+            session,
+            event=event,
+            resident=make_resident(village),
+            method="offline",
+            scanned_at=fixed_clock.now + timedelta(hours=1),
+            by_id=None,
+        )
+    assert exc.value.fields == {"scanned_at": "in the future"}
+
+
+def test_meeting_award_posts_rule_version_and_source(session, village, make_resident, fixed_clock):
+    rule = make_rule(session, village, points=3)
+    event = make_event(session, village, rule)
+    events.open_event(session, event, by_id=None)
+    resident = make_resident(village)
+    result = events.check_in(session, event=event, resident=resident, method="card", by_id=None)
+    entry = ledger.entries(session, resident.household_id)[0]
+    assert (entry.amount, entry.kind.value) == (3, "award")
+    assert (entry.source_type, entry.source_id) == ("attendance", result.attendance.id)
+    assert entry.rule_version_id == rule.latest.id and entry.note == event.title
+    assert result.attendance.entry_id == entry.id
+
+
+def test_other_village_resident_cannot_check_in(session, village, other_village, make_resident):
+    rule = make_rule(session, village)
+    event = make_event(session, village, rule)
+    events.open_event(session, event, by_id=None)
+    with pytest.raises(events.NotFound):
+        events.check_in(
+            session,
+            event=event,
+            resident=make_resident(other_village),
+            method="manual",
+            by_id=None,
+        )
+
+
+def test_invites_and_rules_are_checked(session, village, other_village, make_household):
+    rule = make_rule(session, village)
+    foreign = make_rule(session, other_village, code="F1")
+    theirs = make_household(other_village, "X1")
+    with pytest.raises(ValidationFailed) as exc:
+        make_event(session, village, foreign)
+    assert exc.value.fields == {"rule_id": "unknown rule"}
+    with pytest.raises(ValidationFailed) as exc:
+        make_event(session, village, rule, invite_scope="households", invited_ids=[theirs.id])
+    assert exc.value.fields == {"invited_ids": "choose households of the village"}
+    with pytest.raises(ValidationFailed) as exc:
+        make_event(session, village, rule, invite_scope="households", invited_numbers=["nope"])
+    assert exc.value.fields == {"invited_ids": "unknown household number"}
+
+
+def test_one_device_checking_in_many_residents_is_flagged(
+    session, village, make_resident, fixed_clock
+):
+    rule = make_rule(session, village)
+    event = make_event(session, village, rule)
+    events.open_event(session, event, by_id=None)
+    people = [make_resident(village, name=n) for n in ("甲", "乙", "丙", "丁")]
+
+    def by_phone(resident, phone):
+        events.check_in(
+            session, event=event, resident=resident, method="event_qr", client_id=phone, by_id=None
+        )
+
+    by_phone(people[0], "phone-a")
+    fixed_clock.advance(minutes=10)  # long apart: a family sharing a phone is not flagged
+    by_phone(people[1], "phone-a")
+    assert events.attendance_report(session, event).flags == []
+    fixed_clock.advance(seconds=20)
+    by_phone(people[2], "phone-a")
+    by_phone(people[3], "phone-b")
+    assert events.attendance_report(session, event).flags == []
+    fixed_clock.advance(seconds=15)
+    by_phone(people[3], "phone-a")  # already in: a repeat is not a new check-in
+    assert events.attendance_report(session, event).flags == []
+    other = make_resident(village, name="戊")
+    by_phone(other, "phone-a")
+    [flag] = events.attendance_report(session, event).flags
+    assert flag["client_id"] == "phone-a" and flag["seconds"] == 35
+    assert flag["resident_ids"] == sorted([people[1].id, people[2].id, other.id])
