@@ -38,6 +38,13 @@ MESSAGES: dict[str, Any] = {
     "invalid_card": _l("This card is not valid. It may have been reissued."),
     "monthly_cap_reached": _l("The monthly limit for this rule has been reached."),
     "csrf": _l("The form expired. Please go back and try again."),
+    "out_of_stock": _l("Not enough of this item on the shelf."),
+    "limit_reached": _l("The household has reached this month's limit for this item."),
+    "negative_stock": _l("Stock cannot go below zero."),
+    "item_inactive": _l("This item is no longer on sale."),
+    "duplicate_item_name": _l("An item with that name already exists."),
+    "already_voided": _l("This order has already been voided."),
+    "void_needs_supervisor": _l("Orders of an earlier day can only be voided by the supervisor."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -80,6 +87,16 @@ FIELD_MESSAGES = (
     _l("not a valid date"),
     _l("you cannot remove your own admin role"),
     _l("you cannot disable your own login"),
+    _l("at most 16 characters"),
+    _l("at most 32 characters"),
+    _l("not zero, at most 100000 either way"),
+    _l("purchase, donation, count or damage"),
+    _l("budget, donation, collective or other"),
+    _l("positive for purchases and donations, negative for damage"),
+    _l("at least one item"),
+    _l("at most 30 lines"),
+    _l("quantity 1 to 99"),
+    _l("points go to a resident donor only"),
 )
 
 HTTP_CODES = {

@@ -20,4 +20,4 @@ def _authenticate() -> None:
             csrf.protect()
 
 
-from app.api import auth, households, ledger, openapi, rules  # noqa: E402,F401
+from app.api import auth, households, ledger, openapi, rules, store  # noqa: E402,F401
