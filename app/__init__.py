@@ -65,8 +65,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.resident.routes import bp as resident_bp
+    from app.shop.routes import bp as shop_bp
 
-    for bp in (auth_bp, admin_bp, resident_bp, api_bp):
+    for bp in (auth_bp, admin_bp, resident_bp, api_bp, shop_bp):
         app.register_blueprint(bp)
     views.register(app)
     errors.register(app)
