@@ -142,4 +142,7 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
             effective_from=adopted_on,
             by_id=None,
         )
+    from store.demo import seed_store  # noqa: PLC0415  (the shop builds on points)
+
+    seed_store(session, village)
     return village
