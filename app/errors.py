@@ -97,6 +97,8 @@ FIELD_MESSAGES = (
     _l("at most 30 lines"),
     _l("quantity 1 to 99"),
     _l("points go to a resident donor only"),
+    _l("at most 2 MB"),
+    _l("a JPEG, PNG or WebP picture"),
 )
 
 HTTP_CODES = {

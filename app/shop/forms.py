@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -32,6 +33,7 @@ class ItemForm(FlaskForm):
         _l("Warn when stock is at or below"), validators=[Optional(), NumberRange(0, 100000)]
     )
     active = BooleanField(_l("On sale"), default=True)
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 2 MB)"))
 
 
 class NewItemForm(ItemForm):

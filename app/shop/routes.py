@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -14,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,7 +31,7 @@ from points import access, cards, residents, rules
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.models import Resident, Role
 from points.villages import village_today
-from store import catalogue, donations, orders, stock
+from store import catalogue, donations, orders, photos, stock
 
 bp = Blueprint("shop", __name__, url_prefix="/shop")
 
@@ -238,6 +240,42 @@ def items():
     )
 
 
+def upload_dir() -> Path:
+    """instance/uploads, unless CUNYUE_UPLOADS names another folder."""
+    configured = current_app.config.get("CUNYUE_UPLOADS")
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+
+
+def _save_item(session, form, item=None):
+    """Create or edit an item, with its photo when one was sent."""
+    if item is None:
+        item = catalogue.create_item(
+            session,
+            village_id=g.user.village_id,
+            data=_item_data(form),
+            stock=form.stock.data or 0,
+            by_id=g.user.id,
+        )
+    else:
+        catalogue.update_item(session, item, data=_item_data(form), by_id=g.user.id)
+    upload = form.photo.data
+    if upload is not None and getattr(upload, "filename", ""):
+        data = upload.stream.read(photos.MAX_BYTES + 1)
+        photos.set_photo(session, item, data, upload_dir(), by_id=g.user.id)
+    return item
+
+
+@bp.get("/items/<int:item_id>/photo")
+@require_role()
+def item_photo(item_id: int):
+    item = catalogue.get_item(get_session(), g.user.village_id, item_id)
+    if not item.photo:
+        abort(404)
+    response = send_from_directory(upload_dir(), item.photo, max_age=86400)
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
 def _item_data(form) -> dict:
     return {
         "name": form.name.data,
@@ -256,16 +294,7 @@ def item_new():
     form = NewItemForm()
     status = invalid_status(form)
     if form.validate_on_submit():
-        item, status = _commit_or_errors(
-            form,
-            lambda s: catalogue.create_item(
-                s,
-                village_id=g.user.village_id,
-                data=_item_data(form),
-                stock=form.stock.data or 0,
-                by_id=g.user.id,
-            ),
-        )
+        item, status = _commit_or_errors(form, lambda s: _save_item(s, form))
         if item is not None:
             flash(_("%(name)s added.", name=item.name), "success")
             return redirect(url_for("shop.items"))
@@ -282,10 +311,7 @@ def item_edit(item_id: int):
     form = ItemForm(obj=item)
     status = invalid_status(form)
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
-            form,
-            lambda s: catalogue.update_item(s, item, data=_item_data(form), by_id=g.user.id),
-        )
+        result, status = _commit_or_errors(form, lambda s: _save_item(s, form, item))
         if result is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("shop.items"))

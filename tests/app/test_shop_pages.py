@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from points import cards, ledger
 from points.models import EntryKind, Role
-from store import catalogue
+from store import catalogue, photos
 from store.models import Donation, Item, Order, StockMovement
 
 
@@ -347,3 +347,48 @@ def test_other_village_pages_404(
     assert "肥皂" not in client.get("/shop/items").get_data(as_text=True)
     session.expire_all()
     assert _order_count(session) == 1 and session.get(Item, shop.soap.id).stock == 9
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_item_photo_upload_checks_type_and_size(
+    app, client, session, login, shop, tmp_path, other_village, make_user, monkeypatch
+):
+    import io
+
+    app.config["CUNYUE_UPLOADS"] = str(tmp_path)
+    login(shop.admin)
+    url = f"/shop/items/{shop.soap.id}/edit"
+    base = {"name": "肥皂", "price": "5", "active": "y"}
+    r = client.post(
+        url,
+        data={**base, "photo": (io.BytesIO(b"<html>not a picture"), "x.png")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 400 and "JPEG、PNG 或 WebP" in r.get_data(as_text=True)
+    monkeypatch.setattr(photos, "MAX_BYTES", 1000)  # small, so the test client keeps it in memory
+    big = b"\xff\xd8\xff" + b"\x00" * 1000
+    r = client.post(
+        url,
+        data={**base, "photo": (io.BytesIO(big), "big.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 400 and "2 MB" in r.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Item, shop.soap.id).photo is None and list(tmp_path.iterdir()) == []
+    r = client.post(
+        url,
+        data={**base, "photo": (io.BytesIO(PNG), "soap.exe")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302
+    session.expire_all()
+    name = session.get(Item, shop.soap.id).photo
+    assert name.endswith(".png") and (tmp_path / name).read_bytes() == PNG
+    got = client.get(f"/shop/items/{shop.soap.id}/photo")
+    assert got.status_code == 200 and got.mimetype == "image/png" and got.data == PNG
+    got.close()
+    assert client.get(f"/shop/items/{shop.rice.id}/photo").status_code == 404
+    login(make_user(other_village, roles=[Role.ADMIN]))
+    assert client.get(f"/shop/items/{shop.soap.id}/photo").status_code == 404
