@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from points import audit, ledger, residents, rules
-from points.errors import ValidationFailed
+from points import audit, caps, ledger, residents, rules
+from points.clock import now
+from points.errors import NotFound, ValidationFailed
 from points.models import EntryKind, Village
 from points.villages import village_today
 from store import catalogue, stock
@@ -64,6 +65,9 @@ def record_donation(
     )
     session.add(donation)
     session.flush()
+    # Check every line first, then lock the existing items in id order (no deadlock with a
+    # redemption or another donation), then create the new items and post the movements.
+    planned: list[tuple[int | dict[str, Any], int]] = []
     for line in lines:
         if not isinstance(line, dict):
             raise ValidationFailed({"lines": "not a valid value"})
@@ -73,18 +77,24 @@ def record_donation(
         if line.get("new_item") is not None:
             if not isinstance(line["new_item"], dict):
                 raise ValidationFailed({"lines": "not a valid value"})
-            item = catalogue.create_item(
-                session, village_id=village.id, data=line["new_item"], by_id=by_id
-            )
+            planned.append((line["new_item"], qty))
         else:
             item_id = line.get("item_id")
             if isinstance(item_id, bool) or not isinstance(item_id, int):
                 raise ValidationFailed({"lines": "must be a whole number"})
-            item = catalogue.get_item(session, village.id, item_id)
-        locked = catalogue.lock_items(session, village.id, [item.id])[item.id]
+            planned.append((item_id, qty))
+    existing = [ref for ref, _ in planned if isinstance(ref, int)]
+    locked = catalogue.lock_items(session, village.id, existing)
+    if len(locked) != len(set(existing)):
+        raise NotFound("item")
+    for ref, qty in planned:
+        if isinstance(ref, int):
+            item = locked[ref]
+        else:
+            item = catalogue.create_item(session, village_id=village.id, data=ref, by_id=by_id)
         stock.apply(
             session,
-            locked,
+            item,
             qty,
             MovementKind.DONATION,
             by_id=by_id,
@@ -93,6 +103,16 @@ def record_donation(
         )
     if rule is not None and resident is not None:
         version = rule.version_on(village_today(village))
+        ledger.lock_household(session, resident.household_id)
+        caps.check_monthly_cap(
+            session,
+            village=village,
+            rule=rule,
+            version=version,
+            resident_id=resident.id,
+            amount=version.points,
+            at=now(),
+        )
         entry = ledger.post(
             session,
             household_id=resident.household_id,

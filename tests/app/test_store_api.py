@@ -385,3 +385,16 @@ def test_other_village_gets_404(
     assert client.get(f"/api/v1/redemptions/{order['id']}", headers=neighbour).status_code == 404
     session.expire_all()
     assert session.get(Item, shop.rice.id).stock == 3 and shop.household.balance == 25
+
+
+def test_openapi_lists_the_store(client, shop):
+    paths = client.get("/api/v1/openapi.json", headers=shop.clerk).json["paths"]
+    assert {
+        "/api/v1/items",
+        "/api/v1/items/{item_id}/stock",
+        "/api/v1/redemptions",
+        "/api/v1/redemptions/{order_id}/void",
+        "/api/v1/donations",
+        "/api/v1/stocktakes",
+    } <= set(paths)
+    assert "Idempotency-Key" in str(paths["/api/v1/redemptions"]["post"]["parameters"])
