@@ -56,6 +56,13 @@ MESSAGES: dict[str, Any] = {
     "already_undone": _l("This check-in has already been undone."),
     "expired_code": _l("This event code has expired. Scan the code on the screen again."),
     "invalid_event_code": _l("This is not a valid event code."),
+    "out_of_stock": _l("Not enough of this item on the shelf."),
+    "limit_reached": _l("The household has reached this month's limit for this item."),
+    "negative_stock": _l("Stock cannot go below zero."),
+    "item_inactive": _l("This item is no longer on sale."),
+    "duplicate_item_name": _l("An item with that name already exists."),
+    "already_voided": _l("This order has already been voided."),
+    "void_needs_supervisor": _l("Orders of an earlier day can only be voided by the supervisor."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -121,6 +128,18 @@ FIELD_MESSAGES = (
     _l("in the future"),
     _l("a card or a resident_id"),
     _l("unknown household number"),
+    _l("at most 16 characters"),
+    _l("at most 32 characters"),
+    _l("not zero, at most 100000 either way"),
+    _l("purchase, donation, count or damage"),
+    _l("budget, donation, collective or other"),
+    _l("positive for purchases and donations, negative for damage"),
+    _l("at least one item"),
+    _l("at most 30 lines"),
+    _l("quantity 1 to 99"),
+    _l("points go to a resident donor only"),
+    _l("at most 2 MB"),
+    _l("a JPEG, PNG or WebP picture"),
 )
 
 HTTP_CODES = {

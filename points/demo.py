@@ -144,6 +144,9 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
         )
     seed_demo_awards(session, village, rng)
     _demo_meeting(session, village)
+    from store.demo import seed_store  # noqa: PLC0415  (the shop builds on points)
+
+    seed_store(session, village)
     return village
 
 

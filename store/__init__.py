@@ -1,1 +1,1 @@
-"""The shop domain (爱心超市 / 积分超市). Debits points only through points.ledger."""
+"""The shop domain (积分超市): catalogue, stock, donations, redemptions and voids. No Flask."""

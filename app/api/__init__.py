@@ -26,4 +26,14 @@ def _authenticate() -> None:
         csrf.protect()
 
 
-from app.api import auth, awards, cards, events, households, ledger, openapi, rules  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    auth,
+    awards,
+    cards,
+    events,
+    households,
+    ledger,
+    openapi,
+    rules,
+    store,
+)

@@ -105,8 +105,10 @@ def _operation(meta: dict, rule) -> dict:
     error_statuses = {401, 403} if rule.endpoint != "api.issue_token" else {401, 429}
     if meta["body"] is not None or meta["query"] is not None:
         error_statuses.add(400)
-    if rule.arguments:
-        error_statuses.add(404)
+    if rule.arguments or meta["body"] is not None:
+        error_statuses.add(404)  # the path's id, or an id in the body, is not of the village
+    if meta["idempotent"]:
+        error_statuses |= {400, 409}  # a malformed key; the same key for a different request
     for code in meta["errors"]:
         error_statuses.add(ERROR_STATUS.get(code, 409))
     for status in sorted(error_statuses):

@@ -1,0 +1,358 @@
+"""积分超市 over the API: items, stock, donations, redemptions and voids (API.md "Store")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, g
+from marshmallow import ValidationError as SchemaError
+from marshmallow import fields, validates_schema
+
+from app.api import bp
+from app.api.common import Body, Query, endpoint, iso, list_response
+from app.db import get_session
+from app.security import STAFF, require_role
+from points import access, cards
+from points.models import Role
+from store import catalogue, donations, orders, stock
+from store.models import Item, Order
+
+
+class LineSchema(Body):
+    item_id = fields.Integer(required=True, strict=True)
+    quantity = fields.Integer(required=True, strict=True)
+
+
+class ItemQuery(Query):
+    active = fields.Boolean(load_default=None, allow_none=True)
+
+
+class ItemBody(Body):
+    name = fields.String(required=True)
+    price = fields.Integer(required=True, strict=True)
+    unit = fields.String(load_default="")
+    category = fields.String(load_default="")
+    stock = fields.Integer(load_default=0, strict=True)
+    household_monthly_limit = fields.Integer(load_default=None, allow_none=True, strict=True)
+    low_stock_threshold = fields.Integer(load_default=0, strict=True)
+
+
+class ItemPatchBody(Body):
+    name = fields.String()
+    price = fields.Integer(strict=True)
+    unit = fields.String()
+    category = fields.String()
+    household_monthly_limit = fields.Integer(allow_none=True, strict=True)
+    low_stock_threshold = fields.Integer(strict=True)
+    active = fields.Boolean()
+
+
+class StockBody(Body):
+    delta = fields.Integer(required=True, strict=True)
+    reason = fields.String(required=True)
+    note = fields.String(load_default="")
+    funding = fields.String(load_default=None, allow_none=True)
+
+
+class CountSchema(Body):
+    item_id = fields.Integer(required=True, strict=True)
+    counted = fields.Integer(required=True, strict=True)
+
+
+class StocktakeBody(Body):
+    counts = fields.List(fields.Nested(CountSchema), required=True)
+    note = fields.String(load_default="")
+
+
+class NewItemSchema(Body):
+    name = fields.String(required=True)
+    price = fields.Integer(required=True, strict=True)
+    unit = fields.String(load_default="")
+    category = fields.String(load_default="")
+
+
+class DonationLineSchema(Body):
+    item_id = fields.Integer(load_default=None, strict=True)
+    new_item = fields.Nested(NewItemSchema, load_default=None)
+    quantity = fields.Integer(required=True, strict=True)
+
+    @validates_schema
+    def _one_item(self, data: dict[str, Any], **_kw: Any) -> None:
+        if (data.get("item_id") is None) == (data.get("new_item") is None):
+            raise SchemaError("required", "item_id")
+
+
+class DonationBody(Body):
+    donor_name = fields.String(load_default="")
+    donor_resident_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    lines = fields.List(fields.Nested(DonationLineSchema), required=True)
+    estimated_value = fields.Integer(load_default=None, allow_none=True, strict=True)
+    public = fields.Boolean(load_default=False)
+    note = fields.String(load_default="")
+    rule_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class RedemptionBody(Body):
+    household_id = fields.Integer(load_default=None, strict=True)
+    card = fields.String(load_default=None)
+    lines = fields.List(fields.Nested(LineSchema), required=True)
+
+    @validates_schema
+    def _one_target(self, data: dict[str, Any], **_kw: Any) -> None:
+        if (data.get("household_id") is None) == (data.get("card") is None):
+            raise SchemaError("required", "household_id")
+
+
+class VoidBody(Body):
+    reason = fields.String(required=True)
+
+
+def item_dict(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "name": item.name,
+        "category": item.category,
+        "price": item.price,
+        "stock": item.stock,
+        "unit": item.unit,
+        "active": item.active,
+        "household_monthly_limit": item.monthly_limit,
+        "low_stock_threshold": item.low_stock_threshold,
+        "low_stock": item.low,
+    }
+
+
+def order_dict(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "number": order.number,
+        "household_id": order.household_id,
+        "household_number": order.household.number,
+        "resident_id": order.resident_id,
+        "status": order.status.value,
+        "total": order.total,
+        "balance_after": order.balance_after,
+        "created_at": iso(order.created_at),
+        "clerk": order.clerk.display_name if order.clerk else None,
+        "lines": [
+            {
+                "item_id": ln.item_id,
+                "name": ln.item_name,
+                "unit": ln.unit,
+                "quantity": ln.quantity,
+                "price": ln.price,
+                "amount": ln.amount,
+            }
+            for ln in order.lines
+        ],
+        "voided_at": iso(order.voided_at),
+        "void_reason": order.void_reason or None,
+        "refund_balance_after": order.refund_balance_after,
+    }
+
+
+def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
+    if "household_monthly_limit" in data:
+        data["monthly_limit"] = data.pop("household_monthly_limit")
+    return data
+
+
+@bp.get("/items")
+@require_role()
+@endpoint(query=ItemQuery, responses={200: "items"})
+def list_items(args):
+    """The catalogue; ``active=true`` for what is on sale."""
+    items = catalogue.list_items(get_session(), g.user.village_id, active_only=bool(args["active"]))
+    return list_response([item_dict(i) for i in items], None), 200
+
+
+@bp.post("/items")
+@require_role(Role.ADMIN)
+@endpoint(
+    body=ItemBody,
+    responses={201: "item"},
+    errors=("bad_request", "duplicate_item_name"),
+    idempotent=True,
+)
+def create_item(data):
+    """A new catalogue item; an opening ``stock`` is posted as a purchase."""
+    opening = data.pop("stock")
+    item = catalogue.create_item(
+        get_session(),
+        village_id=g.user.village_id,
+        data=_item_fields(data),
+        stock=opening,
+        by_id=g.user.id,
+    )
+    return item_dict(item), 201
+
+
+@bp.patch("/items/<int:item_id>")
+@require_role(Role.ADMIN)
+@endpoint(
+    body=ItemPatchBody, responses={200: "item"}, errors=("bad_request", "duplicate_item_name")
+)
+def update_item(item_id: int, data):
+    """Edit an item, or deactivate it with ``{"active": false}`` (items are never deleted)."""
+    session = get_session()
+    item = catalogue.get_item(session, g.user.village_id, item_id)
+    catalogue.update_item(session, item, data=_item_fields(data), by_id=g.user.id)
+    return item_dict(item), 200
+
+
+@bp.post("/items/<int:item_id>/stock")
+@require_role(Role.CLERK, Role.ADMIN)
+@endpoint(
+    body=StockBody,
+    responses={200: "the new stock"},
+    errors=("bad_request", "negative_stock"),
+    idempotent=True,
+)
+def move_stock(item_id: int, data):
+    """A purchase, donation, stocktake correction or damage/expiry of one item."""
+    movement = stock.move(
+        get_session(),
+        village_id=g.user.village_id,
+        item_id=item_id,
+        delta=data["delta"],
+        kind=data["reason"],
+        note=data["note"],
+        funding=data["funding"],
+        by_id=g.user.id,
+    )
+    return {"stock": movement.stock_after, "movement_id": movement.id}, 200
+
+
+@bp.post("/stocktakes")
+@require_role(Role.CLERK, Role.ADMIN)
+@endpoint(
+    body=StocktakeBody,
+    responses={200: "the differences posted"},
+    errors=("bad_request",),
+    idempotent=True,
+)
+def stocktake(data):
+    """盘点: counted quantities; the differences are posted as stock movements."""
+    counts: dict[int, int] = {}
+    for row in data["counts"]:
+        counts[row["item_id"]] = row["counted"]
+    moves = stock.stocktake(
+        get_session(),
+        village_id=g.user.village_id,
+        counts=counts,
+        note=data["note"],
+        by_id=g.user.id,
+    )
+    return {
+        "movements": [
+            {"item_id": m.item_id, "delta": m.delta, "stock": m.stock_after} for m in moves
+        ]
+    }, 200
+
+
+@bp.post("/donations")
+@require_role(Role.CLERK, Role.ADMIN)
+@endpoint(body=DonationBody, responses={201: "donation"}, errors=("bad_request",), idempotent=True)
+def create_donation(data):
+    """捐赠登记: items (or new items) and quantities; stock goes up."""
+    donation = donations.record_donation(
+        get_session(), village=g.user.village, by_id=g.user.id, **data
+    )
+    return {
+        "id": donation.id,
+        "donor_name": donation.donor_name,
+        "public": donation.public,
+        "points_entry_id": donation.points_entry_id,
+        "lines": [
+            {"item_id": m.item_id, "quantity": m.delta, "stock": m.stock_after}
+            for m in donation.movements
+        ],
+    }, 201
+
+
+@bp.get("/donations")
+@require_role(*STAFF)
+@endpoint(responses={200: "donations, newest first"})
+def list_donations():
+    """The village's donations, newest first."""
+    rows = donations.list_donations(get_session(), g.user.village_id)
+    return list_response(
+        [
+            {
+                "id": d.id,
+                "donor_name": d.donor_name,
+                "estimated_value": d.estimated_value,
+                "public": d.public,
+                "created_at": iso(d.created_at),
+            }
+            for d in rows
+        ],
+        None,
+    ), 200
+
+
+@bp.post("/redemptions")
+@require_role(Role.CLERK, Role.ADMIN)
+@endpoint(
+    body=RedemptionBody,
+    responses={201: "order"},
+    errors=(
+        "bad_request",
+        "not_found",
+        "insufficient_points",
+        "out_of_stock",
+        "limit_reached",
+        "item_inactive",
+    ),
+    idempotent=True,
+)
+def redeem(data):
+    """兑换: a household (by id or card) takes a basket; points and stock go down at once."""
+    session = get_session()
+    resident_id = None
+    household_id = data["household_id"]
+    if data["card"] is not None:
+        resident = cards.resolve(
+            session, current_app.config["SECRET_KEY"], g.user.village_id, data["card"]
+        )
+        household_id, resident_id = resident.household_id, resident.id
+    order = orders.redeem(
+        session,
+        village=g.user.village,
+        household_id=household_id,
+        lines=data["lines"],
+        clerk_id=g.user.id,
+        resident_id=resident_id,
+    )
+    return order_dict(order), 201
+
+
+@bp.get("/redemptions/<int:order_id>")
+@require_role()
+@endpoint(responses={200: "order"}, errors=("not_found",))
+def get_redemption(order_id: int):
+    """One order (staff, or a member of the household)."""
+    order = orders.get_order(get_session(), g.user.village_id, order_id)
+    if not access.can_view_household(g.user, order.household):
+        abort(404)
+    return order_dict(order), 200
+
+
+@bp.post("/redemptions/<int:order_id>/void")
+@require_role(Role.ADMIN, Role.SUPERVISOR)
+@endpoint(
+    body=VoidBody,
+    responses={200: "voided"},
+    errors=("bad_request", "already_voided", "void_needs_supervisor"),
+    idempotent=True,
+)
+def void_redemption(order_id: int, data):
+    """作废: points and stock return; an earlier day's order needs the supervisor."""
+    order = orders.void(
+        get_session(), village=g.user.village, order_id=order_id, reason=data["reason"], by=g.user
+    )
+    return {
+        "id": order.id,
+        "status": order.status.value,
+        "balance_after": order.refund_balance_after,
+    }, 200

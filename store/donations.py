@@ -1,0 +1,146 @@
+"""捐赠登记: goods given to the shop. Stock goes up; a rule may award the donor's household."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from points import audit, caps, ledger, residents, rules
+from points.clock import now
+from points.errors import NotFound, ValidationFailed
+from points.models import EntryKind, Village
+from points.villages import village_today
+from store import catalogue, stock
+from store.models import Donation, MovementKind
+
+
+def record_donation(
+    session: Session,
+    *,
+    village: Village,
+    donor_name: str | None,
+    lines: Any,
+    donor_resident_id: int | None = None,
+    estimated_value: Any = None,
+    public: bool = False,
+    note: str | None = "",
+    rule_id: int | None = None,
+    by_id: int | None,
+) -> Donation:
+    """Record a donation. ``lines`` are ``{"item_id", "quantity"}`` or, for an item created on
+    the spot, ``{"new_item": {"name", "price", "unit"?...}, "quantity"}``. With ``rule_id``
+    and a resident donor, the rule's points go to the donor's household (one award entry)."""
+    errors: dict[str, str] = {}
+    resident = None
+    if donor_resident_id is not None:
+        resident = residents.get_resident(session, village.id, donor_resident_id)
+    donor_name = (donor_name or "").strip() or (resident.name if resident else "")
+    if not donor_name or len(donor_name) > 100:
+        errors["donor_name"] = "required, at most 100 characters"
+    value = None
+    if estimated_value not in (None, ""):
+        value = catalogue._int(estimated_value, "estimated_value", errors, low=0, high=10_000_000)
+    note = (note or "").strip()
+    if len(note) > 200:
+        errors["note"] = "at most 200 characters"
+    if not isinstance(lines, list) or not lines or len(lines) > 30:
+        errors["lines"] = "at least one item"
+    rule = None
+    if rule_id is not None:
+        rule = rules.get_rule(session, village.id, rule_id)
+        if resident is None or rule.latest.points <= 0:
+            errors["rule_id"] = "points go to a resident donor only"
+    if errors:
+        raise ValidationFailed(errors)
+    donation = Donation(
+        village_id=village.id,
+        donor_name=donor_name,
+        donor_resident_id=resident.id if resident else None,
+        estimated_value=value,
+        public=bool(public),
+        note=note,
+        created_by_id=by_id,
+    )
+    session.add(donation)
+    session.flush()
+    # Check every line first, then lock the existing items in id order (no deadlock with a
+    # redemption or another donation), then create the new items and post the movements.
+    planned: list[tuple[int | dict[str, Any], int]] = []
+    for line in lines:
+        if not isinstance(line, dict):
+            raise ValidationFailed({"lines": "not a valid value"})
+        qty = stock.clean_delta(line.get("quantity"), "lines")
+        if qty < 0:
+            raise ValidationFailed({"lines": "quantity 1 to 99"})
+        if line.get("new_item") is not None:
+            if not isinstance(line["new_item"], dict):
+                raise ValidationFailed({"lines": "not a valid value"})
+            planned.append((line["new_item"], qty))
+        else:
+            item_id = line.get("item_id")
+            if isinstance(item_id, bool) or not isinstance(item_id, int):
+                raise ValidationFailed({"lines": "must be a whole number"})
+            planned.append((item_id, qty))
+    existing = [ref for ref, _ in planned if isinstance(ref, int)]
+    locked = catalogue.lock_items(session, village.id, existing)
+    if len(locked) != len(set(existing)):
+        raise NotFound("item")
+    for ref, qty in planned:
+        if isinstance(ref, int):
+            item = locked[ref]
+        else:
+            item = catalogue.create_item(session, village_id=village.id, data=ref, by_id=by_id)
+        stock.apply(
+            session,
+            item,
+            qty,
+            MovementKind.DONATION,
+            by_id=by_id,
+            note=donor_name,
+            donation_id=donation.id,
+        )
+    if rule is not None and resident is not None:
+        version = rule.version_on(village_today(village))
+        ledger.lock_household(session, resident.household_id)
+        caps.check_monthly_cap(
+            session,
+            village=village,
+            rule=rule,
+            version=version,
+            resident_id=resident.id,
+            amount=version.points,
+            at=now(),
+        )
+        entry = ledger.post(
+            session,
+            household_id=resident.household_id,
+            amount=version.points,
+            kind=EntryKind.AWARD,
+            resident_id=resident.id,
+            rule_version=version,
+            source=("donation", donation.id),
+            note=donor_name,
+            created_by_id=by_id,
+        )
+        donation.points_entry_id = entry.id
+    session.flush()
+    audit.record(
+        session,
+        action="donation.create",
+        obj=donation,
+        by_id=by_id,
+        village_id=village.id,
+        after={"donor_name": donor_name, "lines": len(lines), "estimated_value": value},
+    )
+    return donation
+
+
+def list_donations(
+    session: Session, village_id: int, *, public_only: bool = False, limit: int = 100
+) -> list[Donation]:
+    stmt = select(Donation).where(Donation.village_id == village_id)
+    if public_only:
+        stmt = stmt.where(Donation.public.is_(True))
+    return list(session.scalars(stmt.order_by(Donation.id.desc()).limit(limit)))

@@ -1,0 +1,336 @@
+"""Redemption (兑换) at the counter and its void (作废).
+
+One transaction: lock the household (points.ledger), lock the items in id order, check
+stock, monthly limits and balance, write the order, its lines, the stock movements and one
+ledger entry. A void writes a refund entry and returns the stock; the order stays, voided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from points import audit, ledger
+from points.caps import month_bounds
+from points.clock import now
+from points.errors import InsufficientPoints, NotFound, ValidationFailed
+from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
+from points.villages import village_today, village_zone
+from store import stock
+from store.catalogue import lock_items
+from store.errors import AlreadyVoided, ItemInactive, LimitReached, OutOfStock, VoidNeedsSupervisor
+from store.models import Item, MovementKind, Order, OrderLine, OrderStatus, StockMovement
+
+MAX_LINES = 30
+MAX_QUANTITY = 99
+
+
+def clean_lines(lines: Any) -> dict[int, int]:
+    """``[{"item_id", "quantity"}, ...]`` as {item id: quantity}; repeated items add up."""
+    if not isinstance(lines, list) or not lines:
+        raise ValidationFailed({"lines": "at least one item"})
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed({"lines": "at most 30 lines"})
+    basket: dict[int, int] = {}
+    for line in lines:
+        if not isinstance(line, dict):
+            raise ValidationFailed({"lines": "not a valid value"})
+        item_id, qty = line.get("item_id"), line.get("quantity")
+        for value in (item_id, qty):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValidationFailed({"lines": "must be a whole number"})
+        if item_id <= 0 or not 1 <= qty <= MAX_QUANTITY:
+            raise ValidationFailed({"lines": "quantity 1 to 99"})
+        basket[item_id] = basket.get(item_id, 0) + qty
+        if basket[item_id] > MAX_QUANTITY:
+            raise ValidationFailed({"lines": "quantity 1 to 99"})
+    return basket
+
+
+def used_this_month(
+    session: Session, village: Village, household_id: int, item_ids, at: datetime
+) -> dict[int, int]:
+    """Units of each item the household took this village-local month (voided orders excluded)."""
+    start, end = month_bounds(village, at)
+    rows = session.execute(
+        select(OrderLine.item_id, func.sum(OrderLine.quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.household_id == household_id,
+            Order.status == OrderStatus.COMPLETED,
+            Order.created_at >= start,
+            Order.created_at < end,
+            OrderLine.item_id.in_(list(item_ids)),
+        )
+        .group_by(OrderLine.item_id)
+    )
+    return {item_id: int(total) for item_id, total in rows}
+
+
+def order_number(village: Village, order: Order) -> str:
+    day = order.created_at.astimezone(village_zone(village)).strftime("%Y%m%d")
+    return f"{day}-{order.id:05d}"
+
+
+def find_by_token(session: Session, counter_token: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.counter_token == counter_token))
+
+
+def redeem(
+    session: Session,
+    *,
+    village: Village,
+    household_id: int,
+    lines: Any,
+    clerk_id: int | None,
+    resident_id: int | None = None,
+    counter_token: str | None = None,
+) -> Order:
+    """Redeem a basket for a household. Raises OutOfStock, LimitReached, InsufficientPoints.
+
+    With ``counter_token`` (the counter page's one-time form token) a repeat returns the
+    first order instead of redeeming again.
+    """
+    basket = clean_lines(lines)
+    household = ledger.lock_household(session, household_id)
+    if household.village_id != village.id:
+        raise NotFound("household")
+    if counter_token is not None:
+        first = find_by_token(session, counter_token)
+        if first is not None:
+            if first.household_id != household.id or first.village_id != village.id:
+                raise ValidationFailed({"token": "not a valid value"})
+            return first
+    items = lock_items(session, village.id, basket)
+    at = now()
+    for item_id in sorted(basket):
+        item = items.get(item_id)
+        if item is None:
+            raise NotFound("item", item_id=item_id)
+        if not item.active:
+            raise ItemInactive(item_id=item.id, item_name=item.name)
+        if item.stock < basket[item_id]:
+            raise OutOfStock(item_id=item.id, item_name=item.name, stock=item.stock)
+    limited = [i for i in basket if items[i].monthly_limit is not None]
+    if limited:
+        used = used_this_month(session, village, household.id, limited, at)
+        for item_id in limited:
+            item, taken = items[item_id], used.get(item_id, 0)
+            if taken + basket[item_id] > item.monthly_limit:
+                raise LimitReached(
+                    item_id=item.id,
+                    item_name=item.name,
+                    limit=item.monthly_limit,
+                    used=taken,
+                    remaining=max(item.monthly_limit - taken, 0),
+                )
+    total = sum(items[i].price * q for i, q in basket.items())
+    if total > household.balance:
+        raise InsufficientPoints(balance=household.balance, needed=total)
+    order = Order(
+        village_id=village.id,
+        number="",
+        household_id=household.id,
+        resident_id=resident_id,
+        total=total,
+        balance_after=household.balance - total,
+        clerk_id=clerk_id,
+        counter_token=counter_token,
+        created_at=at,
+    )
+    session.add(order)
+    session.flush()
+    order.number = order_number(village, order)
+    for item_id in sorted(basket):
+        item, qty = items[item_id], basket[item_id]
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                item_id=item.id,
+                item_name=item.name,
+                unit=item.unit,
+                quantity=qty,
+                price=item.price,
+                amount=item.price * qty,
+            )
+        )
+        stock.apply(
+            session, item, -qty, MovementKind.REDEMPTION, by_id=clerk_id, order_id=order.id, at=at
+        )
+    entry = ledger.post(
+        session,
+        household_id=household.id,
+        amount=-total,
+        kind=EntryKind.REDEMPTION,
+        resident_id=resident_id,
+        source=("order", order.id),
+        note=order.number,
+        created_by_id=clerk_id,
+        at=at,
+    )
+    order.balance_after = entry.balance_after
+    session.flush()
+    session.refresh(order, ["lines"])
+    return order
+
+
+def get_order(session: Session, village_id: int, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None or order.village_id != village_id:
+        raise NotFound("order")
+    return order
+
+
+def local_day(village: Village, at: datetime) -> date:
+    return at.astimezone(village_zone(village)).date()
+
+
+def void(
+    session: Session,
+    *,
+    village: Village,
+    order_id: int,
+    reason: str | None,
+    by: User,
+) -> Order:
+    """作废: refund the points and return the stock. An order of an earlier day (village
+    time) needs the supervisor role."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": "a reason is required"})
+    if len(reason) > 200:
+        raise ValidationFailed({"reason": "at most 200 characters"})
+    order = get_order(session, village.id, order_id)
+    ledger.lock_household(session, order.household_id)
+    session.refresh(order)
+    if order.status == OrderStatus.VOIDED:
+        raise AlreadyVoided(order_id=order.id)
+    if local_day(village, order.created_at) != village_today(village) and not by.has_role(
+        Role.SUPERVISOR
+    ):
+        raise VoidNeedsSupervisor(order_id=order.id)
+    items = lock_items(session, village.id, [line.item_id for line in order.lines])
+    at = now()
+    for line in sorted(order.lines, key=lambda ln: ln.item_id):
+        stock.apply(
+            session,
+            items[line.item_id],
+            line.quantity,
+            MovementKind.VOID,
+            by_id=by.id,
+            order_id=order.id,
+            note=reason,
+            at=at,
+        )
+    paid = session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.source_type == "order",
+            LedgerEntry.source_id == order.id,
+            LedgerEntry.kind == EntryKind.REDEMPTION,
+        )
+    )
+    entry = ledger.post(
+        session,
+        household_id=order.household_id,
+        amount=order.total,
+        kind=EntryKind.REFUND,
+        resident_id=order.resident_id,
+        source=("order", order.id),
+        note=f"{order.number} {reason}",
+        created_by_id=by.id,
+        reverses=paid,
+        at=at,
+    )
+    order.status = OrderStatus.VOIDED
+    order.voided_at = at
+    order.voided_by_id = by.id
+    order.void_reason = reason
+    order.refund_balance_after = entry.balance_after
+    session.flush()
+    audit.record(
+        session,
+        action="order.void",
+        obj=order,
+        by_id=by.id,
+        village_id=village.id,
+        before={"status": "completed"},
+        after={"status": "voided", "reason": reason},
+    )
+    return order
+
+
+def household_orders(session: Session, household_id: int, *, limit: int = 30) -> list[Order]:
+    stmt = (
+        select(Order)
+        .where(Order.household_id == household_id)
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def day_bounds(village: Village, day: date) -> tuple[datetime, datetime]:
+    zone = village_zone(village)
+    start = datetime.combine(day, time(), zone)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+@dataclass
+class DayReport:
+    day: date
+    orders: list[Order]
+    completed: int
+    voided: int
+    points: int  # redeemed by orders that still stand
+    stock_out: list[tuple[str, str, int]]  # item name, unit, units out net of voids
+
+
+def day_report(session: Session, village: Village, day: date) -> DayReport:
+    """日结: the day's orders, points redeemed and stock out by item (village time)."""
+    start, end = day_bounds(village, day)
+    orders = list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.village_id == village.id, Order.created_at >= start, Order.created_at < end
+            )
+            .order_by(Order.id)
+        )
+    )
+    standing = [o for o in orders if o.status == OrderStatus.COMPLETED]
+    out: dict[int, list] = {}
+    for o in standing:
+        for line in o.lines:
+            row = out.setdefault(line.item_id, [line.item_name, line.unit, 0])
+            row[2] += line.quantity
+    return DayReport(
+        day=day,
+        orders=orders,
+        completed=len(standing),
+        voided=len(orders) - len(standing),
+        points=sum(o.total for o in standing),
+        stock_out=sorted((tuple(r) for r in out.values()), key=lambda r: r[0]),
+    )
+
+
+def affordable(household: Household, items: list[Item]) -> dict[int, bool]:
+    """Which items the household can afford now (one unit, in stock)."""
+    return {i.id: i.active and i.stock > 0 and i.price <= household.balance for i in items}
+
+
+def month_limits(
+    session: Session, village: Village, household_id: int, items: list[Item]
+) -> dict[int, int]:
+    """Units still allowed this month for each limited item."""
+    limited = [i for i in items if i.monthly_limit is not None]
+    if not limited:
+        return {}
+    used = used_this_month(session, village, household_id, [i.id for i in limited], now())
+    return {i.id: max(i.monthly_limit - used.get(i.id, 0), 0) for i in limited}
+
+
+__all__ = ["StockMovement", "redeem", "void", "day_report"]

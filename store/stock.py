@@ -1,0 +1,177 @@
+"""Stock movements: every change of an item's stock is a row; the cached figure follows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from points.clock import now
+from points.errors import NotFound, ValidationFailed
+from store.catalogue import lock_items
+from store.errors import NegativeStock
+from store.models import Funding, Item, MovementKind, StockMovement
+
+# Kinds a person posts by hand, and the sign each allows.
+MANUAL_KINDS = {
+    MovementKind.PURCHASE: 1,
+    MovementKind.DONATION: 1,
+    MovementKind.DAMAGE: -1,
+    MovementKind.COUNT: 0,
+}
+MAX_DELTA = 100_000
+
+
+def clean_delta(value: Any, field: str = "delta") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed({field: "must be a whole number"})
+    if value == 0 or abs(value) > MAX_DELTA:
+        raise ValidationFailed({field: "not zero, at most 100000 either way"})
+    return value
+
+
+def clean_kind(kind: Any) -> MovementKind:
+    try:
+        kind = MovementKind(kind)
+    except ValueError:
+        raise ValidationFailed({"reason": "purchase, donation, count or damage"}) from None
+    if kind not in MANUAL_KINDS:
+        raise ValidationFailed({"reason": "purchase, donation, count or damage"})
+    return kind
+
+
+def clean_funding(funding: Any) -> Funding | None:
+    if funding in (None, ""):
+        return None
+    try:
+        return Funding(funding)
+    except ValueError:
+        raise ValidationFailed({"funding": "budget, donation, collective or other"}) from None
+
+
+def apply(
+    session: Session,
+    item: Item,
+    delta: int,
+    kind: MovementKind,
+    *,
+    by_id: int | None,
+    note: str = "",
+    funding: Funding | None = None,
+    order_id: int | None = None,
+    donation_id: int | None = None,
+    at: datetime | None = None,
+) -> StockMovement:
+    """Change a locked item's stock by ``delta`` and record the movement (caller holds the lock)."""
+    if item.stock + delta < 0:
+        raise NegativeStock(item_id=item.id, stock=item.stock)
+    item.stock += delta
+    movement = StockMovement(
+        village_id=item.village_id,
+        item_id=item.id,
+        delta=delta,
+        kind=kind,
+        funding=funding,
+        note=note or "",
+        order_id=order_id,
+        donation_id=donation_id,
+        stock_after=item.stock,
+        created_by_id=by_id,
+        created_at=at or now(),
+    )
+    session.add(movement)
+    session.flush()
+    return movement
+
+
+def move(
+    session: Session,
+    *,
+    village_id: int,
+    item_id: int,
+    delta: Any,
+    kind: Any,
+    note: str | None = "",
+    funding: Any = None,
+    by_id: int | None,
+) -> StockMovement:
+    """A purchase, donation, stocktake correction (盘点) or damage/expiry of one item."""
+    kind = clean_kind(kind)
+    delta = clean_delta(delta)
+    sign = MANUAL_KINDS[kind]
+    if sign and (delta > 0) != (sign > 0):
+        raise ValidationFailed(
+            {"delta": "positive for purchases and donations, negative for damage"}
+        )
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationFailed({"note": "at most 200 characters"})
+    funding = clean_funding(funding)
+    if funding is not None and kind != MovementKind.PURCHASE:
+        funding = None
+    item = lock_items(session, village_id, [item_id]).get(item_id)
+    if item is None:
+        raise NotFound("item")
+    return apply(session, item, delta, kind, by_id=by_id, note=note, funding=funding)
+
+
+def stocktake(
+    session: Session,
+    *,
+    village_id: int,
+    counts: dict[int, Any],
+    note: str = "",
+    by_id: int | None,
+) -> list[StockMovement]:
+    """盘点: the counted quantity of each item; the differences are posted as ``count`` moves."""
+    errors: dict[str, str] = {}
+    clean: dict[int, int] = {}
+    for item_id, counted in counts.items():
+        if isinstance(counted, bool) or not isinstance(counted, int):
+            errors[f"count_{item_id}"] = "must be a whole number"
+        elif not 0 <= counted <= MAX_DELTA:
+            errors[f"count_{item_id}"] = "out of range"
+        else:
+            clean[int(item_id)] = counted
+    if errors:
+        raise ValidationFailed(errors)
+    items = lock_items(session, village_id, clean)
+    if len(items) != len(clean):
+        raise NotFound("item")
+    moves = []
+    for item_id in sorted(clean):
+        item = items[item_id]
+        diff = clean[item_id] - item.stock
+        if diff:
+            moves.append(
+                apply(
+                    session,
+                    item,
+                    diff,
+                    MovementKind.COUNT,
+                    by_id=by_id,
+                    note=(note or "").strip()[:200],
+                )
+            )
+    return moves
+
+
+def movements(
+    session: Session,
+    village_id: int,
+    *,
+    item_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 200,
+) -> list[StockMovement]:
+    stmt = select(StockMovement).where(StockMovement.village_id == village_id)
+    if item_id is not None:
+        stmt = stmt.where(StockMovement.item_id == item_id)
+    if since is not None:
+        stmt = stmt.where(StockMovement.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(StockMovement.created_at < until)
+    return list(session.scalars(stmt.order_by(StockMovement.id.desc()).limit(limit)))

@@ -1,0 +1,20 @@
+"""The demo village comes with a stocked shop and households that have points to spend."""
+
+from sqlalchemy import func, select
+
+from points import demo, ledger
+from points.models import Household
+from store import catalogue
+
+
+def test_demo_shop(session):
+    village = demo.seed_demo(session)
+    items = catalogue.list_items(session, village.id)
+    assert {"洗衣液", "肥皂", "毛巾"} <= {i.name for i in items}
+    assert all(i.stock > 0 for i in items)
+    assert [i.name for i in catalogue.low_stock(session, village.id)] == ["挂面"]
+    low = session.scalar(
+        select(func.min(Household.balance)).where(Household.village_id == village.id)
+    )
+    assert low >= 40
+    assert ledger.verify(session, village_id=village.id).ok
