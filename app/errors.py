@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.security import is_api_request
@@ -212,6 +213,17 @@ def register(app: Flask) -> None:
         if exc.code == 429 and exc.response is not None and exc.response.headers.get("Retry-After"):
             response.headers["Retry-After"] = exc.response.headers["Retry-After"]
         return response
+
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError):
+        # The database refused a value (a number beyond its integer range, a text too long):
+        # bad input that slipped past validation. Nothing was written.
+        app.logger.warning("database refused a value: %s", exc.orig)
+        if is_api_request():
+            return json_error(400, "bad_request", {"fields": {}})
+        return render_template(
+            "error.html", code="bad_request", message=message_for("bad_request")
+        ), 400
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

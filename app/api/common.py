@@ -44,10 +44,30 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "must be a JSON object"})
     try:
-        return schema.load(data)
+        loaded = schema.load(data)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
         raise ValidationFailed({k: _first_message(v) for k, v in messages.items()}) from None
+    out_of_range = [name for name, value in loaded.items() if not _fits_int32(value)]
+    if out_of_range:
+        raise ValidationFailed({name: "out of range" for name in out_of_range})
+    return loaded
+
+
+INT32 = (-(2**31), 2**31 - 1)
+
+
+def _fits_int32(value: Any) -> bool:
+    """Whole numbers (also inside lists and objects) fit the database's integer columns."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return INT32[0] <= value <= INT32[1]
+    if isinstance(value, list | tuple):
+        return all(_fits_int32(v) for v in value)
+    if isinstance(value, dict):
+        return all(_fits_int32(v) for v in value.values())
+    return True
 
 
 class Body(Schema):
