@@ -125,8 +125,17 @@ def staff_and_rule(url: str, village_id: int, resident_id: int) -> dict:
 # -- servers ------------------------------------------------------------------------------
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Server:
-    def __init__(self, app_spec: str, url: str, port: int, instance: Path) -> None:
+    def __init__(self, app_spec: str, url: str, port: int | None, instance: Path) -> None:
+        port = port or free_port()
         self.port = port
         env = {
             **os.environ,
@@ -153,12 +162,15 @@ class Server:
             start_new_session=True,
         )
         self.base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(150):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{app_spec} exited with {self.proc.returncode}")
             try:
-                requests.get(self.base + "/", timeout=1)
+                requests.get(self.base + "/", timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"{app_spec} did not start")
 
     def worker_peak_rss_mb(self) -> list[float]:
@@ -263,8 +275,8 @@ def throughput(
     bare.create_schema(engine, accounts=households, balance=10**6)
     engine.dispose()
     ids = staff_and_rule(url, info["village_id"], info["first_resident"])
-    app_server = Server("app:create_app()", url, 5601, tmp / f"inst-{db_name}")
-    bare_server = Server("bench.bare:create_app()", url, 5602, tmp / f"inst-{db_name}")
+    app_server = Server("app:create_app()", url, None, tmp / f"inst-{db_name}")
+    bare_server = Server("bench.bare:create_app()", url, None, tmp / f"inst-{db_name}")
     try:
         token = ids["token"]
         start = datetime.now(UTC)
@@ -290,7 +302,7 @@ def throughput(
             token,
             "POST",
             "/api/v1/items",
-            {"name": "基准肥皂", "price": 1, "unit": "块", "stock": 10**7},
+            {"name": "基准肥皂", "price": 1, "unit": "块", "stock": 100_000},
         )
         results: dict[tuple[str, str], list[LoadResult]] = {}
         for r in range(runs):
@@ -374,7 +386,7 @@ def page_timings(
     tmp: Path,
     samples: int = 200,
 ) -> None:
-    server = Server("app:create_app()", url, 5603, tmp / f"inst-pages-{db_name}")
+    server = Server("app:create_app()", url, None, tmp / f"inst-pages-{db_name}")
     try:
         resident = login(server.base, usernames["resident"])
         staff = login(server.base, usernames["admin"])
