@@ -142,3 +142,52 @@ def test_resident_sees_own_household_only(
     assert c.get(f"/api/v1/households/{mine.id}/ledger", headers=h).status_code == 200
     assert c.get(f"/api/v1/households/{theirs.id}", headers=h).status_code == 404
     assert c.get(f"/api/v1/households/{theirs.id}/ledger", headers=h).status_code == 404
+
+
+def test_resident_only_actions_refuse_staff_before_reading_the_body(
+    app, session, village, other_village, make_household, make_resident, make_user, token_for, login
+):
+    """Objecting and claiming are for residents of the village: a staff login without a
+    resident record gets 403 whatever it sends (not 400 for a bad body, not an objection
+    form it could never submit); a resident with the same bad body gets 400."""
+    from points import awards, rules  # noqa: PLC0415
+    from points.clock import now  # noqa: PLC0415
+
+    household = make_household(village, "1")
+    li = make_resident(village, household, name="李秀英")
+    wang = make_resident(village, make_household(village, "2"), name="王建国")
+    host = make_user(village, roles=[Role.HOST])
+    supervisor = make_user(village, roles=[Role.SUPERVISOR])
+    resident = make_user(village, roles=[Role.RESIDENT], resident=wang)
+    terms = rules.clean_terms(
+        {"title": "孝老爱亲", "category": "孝老爱亲", "points": 10, "claimable": True}
+    )
+    rule = rules.create_rule(
+        session,
+        village_id=village.id,
+        code="XL01",
+        terms=terms,
+        effective_from=now().date(),
+        by_id=None,
+    )
+    award = awards.create_award(session, village=village, rule=rule, resident=li, by=host)
+    awards.approve(session, award, by=supervisor)
+    session.commit()
+    c = app.test_client()
+    for path in (f"/api/v1/awards/{award.id}/objections", "/api/v1/claims"):
+        assert c.post(path, json={}, headers=token_for(host)).status_code == 403, path
+        assert c.post(path, json={}, headers=token_for(resident)).status_code == 400, path
+    # a resident of another village does get past the check, and finds no such award
+    stranger = make_resident(other_village, make_household(other_village, "9"), name="外村人")
+    outsider = make_user(other_village, roles=[Role.RESIDENT], resident=stranger)
+    r = c.post(
+        f"/api/v1/awards/{award.id}/objections", json={"reason": "x"}, headers=token_for(outsider)
+    )
+    assert r.status_code == 404
+    page = login(host, app.test_client())
+    assert page.get(f"/awards/{award.id}/object").status_code == 403
+    assert page.post(f"/awards/{award.id}/object", data={"reason": ""}).status_code == 403
+    assert page.get("/claims/new").status_code == 403
+    page = login(resident, app.test_client())
+    assert page.get(f"/awards/{award.id}/object").status_code == 200
+    assert page.post(f"/awards/{award.id}/object", data={"reason": ""}).status_code == 400
