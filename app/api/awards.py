@@ -6,7 +6,7 @@ from flask import Response, abort, g
 from marshmallow import fields, validate
 
 from app.api import bp
-from app.api.common import Body, ListQuery, Query, binary, endpoint, list_response
+from app.api.common import Body, ListQuery, Query, binary, endpoint, id_field, list_response
 from app.api.serializers import award_dict, ledger_entry_dict, objection_dict
 from app.awards_web import confirm_lazily, store_photo_base64, uploads_dir
 from app.db import get_session
@@ -18,22 +18,22 @@ STATUSES = [s.value for s in AwardStatus]
 
 
 class AwardBody(Body):
-    resident_id = fields.Integer(required=True, strict=True)
-    rule_id = fields.Integer(required=True, strict=True)
+    resident_id = id_field(required=True, strict=True)
+    rule_id = id_field(required=True, strict=True)
     quantity = fields.Integer(load_default=1, strict=True)
     note = fields.String(load_default="")
     photo = fields.String(load_default=None, allow_none=True)  # base64 JPEG/PNG/WebP
 
 
 class BulkBody(Body):
-    rule_id = fields.Integer(required=True, strict=True)
-    resident_ids = fields.List(fields.Integer(strict=True), required=True)
+    rule_id = id_field(required=True, strict=True)
+    resident_ids = fields.List(id_field(strict=True), required=True)
     quantity = fields.Integer(load_default=1, strict=True)
     note = fields.String(load_default="")
 
 
 class ClaimBody(Body):
-    rule_id = fields.Integer(required=True, strict=True)
+    rule_id = id_field(required=True, strict=True)
     note = fields.String(load_default="")
     photo = fields.String(load_default=None, allow_none=True)
 
@@ -49,7 +49,7 @@ class DecisionBody(Body):
 
 class AwardQuery(ListQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    household_id = fields.Integer(load_default=None)
+    household_id = id_field(load_default=None)
 
 
 class ObjectionQuery(Query):
