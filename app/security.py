@@ -103,3 +103,16 @@ def require_role(*roles: Role | str):
 
 
 STAFF = (Role.HOST, Role.CLERK, Role.ADMIN, Role.SUPERVISOR)
+
+
+def require_resident(view):
+    """Under ``require_role``: the acting user must be a resident of the village (a staff login
+    without a resident record gets 403), checked before a form or JSON body is read."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user.resident is None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

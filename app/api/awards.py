@@ -6,11 +6,11 @@ from flask import Response, abort, g
 from marshmallow import fields, validate
 
 from app.api import bp
-from app.api.common import Body, ListQuery, Query, binary, endpoint, list_response
+from app.api.common import Body, ListQuery, Query, binary, endpoint, id_field, list_response
 from app.api.serializers import award_dict, ledger_entry_dict, objection_dict
 from app.awards_web import confirm_lazily, store_photo_base64, uploads_dir
 from app.db import get_session
-from app.security import STAFF, require_role
+from app.security import STAFF, require_resident, require_role
 from points import access, awards, evidence, expiry, residents, rules
 from points.models import AwardStatus, Role
 
@@ -18,22 +18,22 @@ STATUSES = [s.value for s in AwardStatus]
 
 
 class AwardBody(Body):
-    resident_id = fields.Integer(required=True, strict=True)
-    rule_id = fields.Integer(required=True, strict=True)
+    resident_id = id_field(required=True, strict=True)
+    rule_id = id_field(required=True, strict=True)
     quantity = fields.Integer(load_default=1, strict=True)
     note = fields.String(load_default="")
     photo = fields.String(load_default=None, allow_none=True)  # base64 JPEG/PNG/WebP
 
 
 class BulkBody(Body):
-    rule_id = fields.Integer(required=True, strict=True)
-    resident_ids = fields.List(fields.Integer(strict=True), required=True)
+    rule_id = id_field(required=True, strict=True)
+    resident_ids = fields.List(id_field(strict=True), required=True)
     quantity = fields.Integer(load_default=1, strict=True)
     note = fields.String(load_default="")
 
 
 class ClaimBody(Body):
-    rule_id = fields.Integer(required=True, strict=True)
+    rule_id = id_field(required=True, strict=True)
     note = fields.String(load_default="")
     photo = fields.String(load_default=None, allow_none=True)
 
@@ -49,7 +49,7 @@ class DecisionBody(Body):
 
 class AwardQuery(ListQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    household_id = fields.Integer(load_default=None)
+    household_id = id_field(load_default=None)
 
 
 class ObjectionQuery(Query):
@@ -114,6 +114,7 @@ def bulk_award(data):
 
 @bp.post("/claims")
 @require_role()
+@require_resident
 @endpoint(
     body=ClaimBody,
     responses={201: "claim (an award waiting for review)"},
@@ -123,8 +124,6 @@ def bulk_award(data):
 def create_claim(data):
     """A resident's own 申报 / 随手拍 under a claimable rule; always reviewed."""
     session = get_session()
-    if g.user.resident is None:
-        abort(403)
     village = _village()
     rule = rules.get_rule(session, village.id, data["rule_id"])
     award = awards.create_award(
@@ -256,6 +255,7 @@ def reject_award(award_id: int, data):
 
 @bp.post("/awards/<int:award_id>/objections")
 @require_role()
+@require_resident
 @endpoint(
     body=ReasonBody,
     responses={201: "objection"},

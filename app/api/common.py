@@ -28,7 +28,17 @@ _MARSHMALLOW_MESSAGES = {
     "Not a valid date.": "not a valid date",
     "Not a valid datetime.": "not a valid date",
     "Must be greater than or equal to 1 and less than or equal to 500.": "out of range",
+    "out of range": "out of range",
 }
+
+# Ids are 32-bit integers in the database: a bigger one must be a 400, not PostgreSQL's
+# "integer out of range" 500 (SQLite would simply find nothing).
+INT32 = validate.Range(min=-(2**31), max=2**31 - 1, error="out of range")
+
+
+def id_field(**kw: Any) -> fields.Integer:
+    """An integer field for an object id, bounded to what the database can hold."""
+    return fields.Integer(validate=INT32, **kw)
 
 
 def _first_message(value: Any) -> str:

@@ -6,7 +6,7 @@ from flask import abort, current_app, g, request
 from marshmallow import fields
 
 from app.api import bp
-from app.api.common import Body, Query, endpoint, iso, list_response
+from app.api.common import Body, Query, endpoint, id_field, iso, list_response
 from app.db import get_session
 from app.security import STAFF, require_role
 from points import cards, events
@@ -23,17 +23,17 @@ class EventBody(Body):
     kind = fields.String(required=True)
     starts_at = fields.String(required=True)
     ends_at = fields.String(required=True)
-    rule_id = fields.Integer(required=True, strict=True)
+    rule_id = id_field(required=True, strict=True)
     location = fields.String(load_default="")
-    topic_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    topic_id = id_field(load_default=None, allow_none=True, strict=True)
     invite_scope = fields.String(load_default="village")
-    invited_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    invited_ids = fields.List(id_field(strict=True), load_default=list)
     one_per_household = fields.Boolean(load_default=False)
 
 
 class ScanBody(Body):
     card = fields.String(load_default=None, allow_none=True)
-    resident_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    resident_id = id_field(load_default=None, allow_none=True, strict=True)
     scanned_at = fields.AwareDateTime(load_default=None, allow_none=True)
     client_id = fields.String(load_default=None, allow_none=True)
 

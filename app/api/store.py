@@ -9,7 +9,7 @@ from marshmallow import ValidationError as SchemaError
 from marshmallow import fields, validates_schema
 
 from app.api import bp
-from app.api.common import Body, Query, endpoint, iso, list_response
+from app.api.common import Body, Query, endpoint, id_field, iso, list_response
 from app.db import get_session
 from app.security import STAFF, require_role
 from points import access, cards
@@ -19,7 +19,7 @@ from store.models import Item, Order
 
 
 class LineSchema(Body):
-    item_id = fields.Integer(required=True, strict=True)
+    item_id = id_field(required=True, strict=True)
     quantity = fields.Integer(required=True, strict=True)
 
 
@@ -55,7 +55,7 @@ class StockBody(Body):
 
 
 class CountSchema(Body):
-    item_id = fields.Integer(required=True, strict=True)
+    item_id = id_field(required=True, strict=True)
     counted = fields.Integer(required=True, strict=True)
 
 
@@ -72,7 +72,7 @@ class NewItemSchema(Body):
 
 
 class DonationLineSchema(Body):
-    item_id = fields.Integer(load_default=None, strict=True)
+    item_id = id_field(load_default=None, strict=True)
     new_item = fields.Nested(NewItemSchema, load_default=None)
     quantity = fields.Integer(required=True, strict=True)
 
@@ -84,16 +84,16 @@ class DonationLineSchema(Body):
 
 class DonationBody(Body):
     donor_name = fields.String(load_default="")
-    donor_resident_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    donor_resident_id = id_field(load_default=None, allow_none=True, strict=True)
     lines = fields.List(fields.Nested(DonationLineSchema), required=True)
     estimated_value = fields.Integer(load_default=None, allow_none=True, strict=True)
     public = fields.Boolean(load_default=False)
     note = fields.String(load_default="")
-    rule_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    rule_id = id_field(load_default=None, allow_none=True, strict=True)
 
 
 class RedemptionBody(Body):
-    household_id = fields.Integer(load_default=None, strict=True)
+    household_id = id_field(load_default=None, strict=True)
     card = fields.String(load_default=None)
     lines = fields.List(fields.Nested(LineSchema), required=True)
 

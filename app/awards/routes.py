@@ -24,7 +24,7 @@ from app.awards_web import confirm_lazily, discard_unsaved_photos, store_photo_b
 from app.db import get_session
 from app.errors import message_for
 from app.forms import apply_domain_error, invalid_status
-from app.security import require_role
+from app.security import require_resident, require_role
 from app.timeutil import village_today
 from points import awards, expiry, ledger, residents, rule_import, rules
 from points.errors import DomainError
@@ -213,6 +213,7 @@ def board():
 
 @bp.route("/awards/<int:award_id>/object", methods=["GET", "POST"])
 @require_role()
+@require_resident
 def object_to(award_id: int):
     session = get_session()
     award = awards.get_award(session, g.user.village_id, award_id)
@@ -232,10 +233,9 @@ def object_to(award_id: int):
 
 @bp.route("/claims/new", methods=["GET", "POST"])
 @require_role()
+@require_resident
 def claim():
     session = get_session()
-    if g.user.resident is None:
-        abort(403)
     village = g.user.village
     form = ClaimForm()
     form.rule_id.choices = [

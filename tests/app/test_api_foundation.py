@@ -232,3 +232,17 @@ def test_unknown_paths_and_methods_are_json(client, admin, token_for):
     assert r.status_code == 404 and r.json["error"] == "not_found"
     r = client.put("/api/v1/me", headers=h)
     assert r.status_code == 405 and r.json["error"] == "method_not_allowed"
+
+
+def test_ids_beyond_32_bits_are_bad_input_not_a_database_error(client, admin, token_for):
+    """PostgreSQL ids are 32-bit: 2**31 used to reach the database and fail with a 500."""
+    h, big = token_for(admin), 2**31
+    r = client.get(f"/api/v1/awards?household_id={big}", headers=h)
+    assert r.status_code == 400 and r.json["fields"] == {"household_id": "超出范围"}, r.json
+    for path, body, field in (
+        ("/api/v1/awards", {"resident_id": big, "rule_id": 1}, "resident_id"),
+        ("/api/v1/awards/bulk", {"resident_ids": [big], "rule_id": 1}, "resident_ids"),
+        ("/api/v1/redemptions", {"household_id": big, "lines": []}, "household_id"),
+    ):
+        r = client.post(path, json=body, headers=h)
+        assert r.status_code == 400 and field in r.json["fields"], (path, r.json)

@@ -176,7 +176,8 @@ def test_page_roles_and_isolation(app, login, client, session, w):
     other = as_user(app, login, w["other_admin"])
     assert other.post(f"/awards/{award.id}/approve").status_code == 404
     assert other.post(f"/awards/{award.id}/reject", data={"reason": "x"}).status_code == 404
-    assert other.get(f"/awards/{award.id}/object").status_code == 404
+    # no resident record: refused (403) before the award is even looked up
+    assert other.get(f"/awards/{award.id}/object").status_code == 403
     assert other.get(f"/rules/{w['clean'].id}").status_code == 404
     assert other.post(f"/rules/{w['clean'].id}/active", data={"active": "0"}).status_code == 404
     assert other.post("/ledger/correct", data={"entry_id": 1, "reason": "x"}).status_code in (
