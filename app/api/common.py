@@ -64,7 +64,7 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
     return loaded
 
 
-INT32 = (-(2**31), 2**31 - 1)
+INT32_BOUNDS = (-(2**31), 2**31 - 1)
 
 
 def _fits_int32(value: Any) -> bool:
@@ -72,7 +72,7 @@ def _fits_int32(value: Any) -> bool:
     if isinstance(value, bool):
         return True
     if isinstance(value, int):
-        return INT32[0] <= value <= INT32[1]
+        return INT32_BOUNDS[0] <= value <= INT32_BOUNDS[1]
     if isinstance(value, list | tuple):
         return all(_fits_int32(v) for v in value)
     if isinstance(value, dict):
