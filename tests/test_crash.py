@@ -21,6 +21,7 @@ Run it alone with ``pytest -m crash -s`` (``-s`` prints the numbers).
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import random
@@ -60,7 +61,8 @@ REDEMPTIONS = 220
 SECOND_SCANS = 16  # residents scanned again by a second phone (another key)
 VOID_EVERY = 5  # every fifth redemption that succeeds is voided by the admin
 CLIENTS = 16  # client threads (the server has 2 x 8)
-KILL_AFTER = 0.35  # share of the first wave answered when the server is killed
+KILLS = 3  # SIGKILLs, each followed by a restart
+KILL_AFTER = 0.35  # share of a wave answered when the server is killed
 REQUEST_TIMEOUT = 15  # seconds a client waits for one answer
 TIME_LIMIT = 55  # seconds for the whole test on one database
 SECRET = "crash-test-secret"
@@ -465,44 +467,48 @@ def test_sigkill_mid_load_loses_no_acknowledged_write_and_spends_nothing_twice(t
         server = Server(url, free_port(), tmp_path, v.tokens["clerk"])
         calls, voids = plan(v), []
 
-        # First wave; SIGKILL once part of it has been answered.
-        server.start(deadline=min(deadline, time.monotonic() + 20))
-        wave = Load(server.port, calls, 1, admin_token=v.tokens["admin"], voids=voids).start()
-        kill_at = int(len(calls) * KILL_AFTER)
-        while wave.answered < kill_at and time.monotonic() < deadline - 30:
-            time.sleep(0.005)
-        assert wave.answered >= kill_at, "the first wave was too slow to reach the kill point"
-        server.kill()
-        wave.stop.set()  # the clients send nothing new; what was in flight stays in flight
-        answered_at_kill = wave.answered
-        server.wait_gone()
-        wave.join(REQUEST_TIMEOUT + 5)
-
-        everything = calls + voids
-        in_flight = [c for c in everything if c.lost_in(1)]
-        refused = [c for c in everything if any(isinstance(a, Refused) for a in c.attempts)]
-        unanswered = [c for c in everything if not c.answers]
-        assert in_flight, "the kill caught no request in flight"
-
-        # Restart; send what got no answer with the same key, twice at once when in flight.
-        server.start(deadline=min(deadline, time.monotonic() + 20))
-        second = []
-        for c in unanswered:
-            second += [c, c] if c in in_flight else [c]
-        for _round in range(3):
-            wave = Load(server.port, second, 2, admin_token=v.tokens["admin"], voids=voids)
-            wave.start().join(max(5.0, deadline - time.monotonic() - 10))
+        # Waves: each SIGKILLed once part of it has been answered, then a restart and a wave
+        # of what got no answer, sent again with the same keys (twice at once for what was
+        # in flight). The last wave runs to the end.
+        work, kills, answered_at_kill, in_flight_per_kill = list(calls), 0, [], []
+        for wave_no in itertools.count(1):
+            assert wave_no <= KILLS + 3, "requests still unanswered after the last wave"
+            server.start(deadline=min(deadline, time.monotonic() + 20))
+            wave = Load(server.port, work, wave_no, admin_token=v.tokens["admin"], voids=voids)
+            wave.start()
+            if kills < KILLS:
+                kill_at = int(len(work) * KILL_AFTER)
+                while wave.answered < kill_at and time.monotonic() < deadline - 30:
+                    time.sleep(0.002)
+                assert wave.answered >= kill_at, "the wave was too slow to reach the kill point"
+                server.kill()
+                wave.stop.set()  # the clients send nothing new; what was in flight stays so
+                answered_at_kill.append(wave.answered)
+                server.wait_gone()
+                kills += 1
+            wave.join(max(REQUEST_TIMEOUT + 5, deadline - time.monotonic() - 10))
             everything = calls + voids
-            second = [c for c in everything if not c.answers]
-            if not second:
+            lost = [c for c in everything if c.lost_in(wave_no)]
+            if kills and len(in_flight_per_kill) < kills:
+                in_flight_per_kill.append(len(lost))
+                assert lost, "the kill caught no request in flight"
+            unanswered = [c for c in everything if not c.answers]
+            if not unanswered and kills == KILLS:
                 break
-        assert not second, [(c.kind, c.key, c.attempts) for c in second]
+            work = []
+            for c in unanswered:
+                work += [c, c] if c in lost else [c]
+
+        in_flight = [c for c in everything if any(isinstance(a, Lost) for a in c.attempts)]
+        refused = [c for c in everything if any(isinstance(a, Refused) for a in c.attempts)]
+        retried = [c for c in everything if c.attempts and not isinstance(c.attempts[0], Answer)]
+        deferred = [c for c in everything if c.phase and c.phase[0] > 1]
 
         # Every call that got a 2xx, sent once more with its key: the same answer, replayed,
         # and nothing changes.
         before = snapshot(db, v)
         acknowledged = [c for c in everything if c.ok]
-        replay = Load(server.port, acknowledged, 3, admin_token=v.tokens["admin"], voids=voids)
+        replay = Load(server.port, acknowledged, 0, admin_token=v.tokens["admin"], voids=voids)
         replay.start().join(max(5.0, deadline - time.monotonic() - 5))
         assert snapshot(db, v) == before
 
@@ -622,13 +628,22 @@ def test_sigkill_mid_load_loses_no_acknowledged_write_and_spends_nothing_twice(t
             "database": db.engine.dialect.name,
             "requests": len(everything),
             "attempts": sum(len(c.attempts) for c in everything),
-            "2xx": sum(len(c.ok) for c in everything),
+            "2xx_under_load": sum(
+                1
+                for c in everything
+                for a, p in zip(c.attempts, c.phase, strict=True)
+                if p and isinstance(a, Answer) and 200 <= a.status < 300
+            ),
+            "2xx_replayed_after": len(acknowledged),
             "statuses": dict(sorted(statuses.items())),
-            "answered_before_kill": answered_at_kill,
-            "killed_in_flight": len(in_flight),
+            "kills": kills,
+            "answered_before_each_kill": answered_at_kill,
+            "killed_in_flight_each_kill": in_flight_per_kill,
+            "requests_killed_in_flight": len(in_flight),
             "in_flight_committed_before_kill": len(committed),
             "refused_after_kill": len(refused),
-            "retried_same_key": len(unanswered),
+            "retried_same_key": len(retried),
+            "first_sent_after_a_restart": len(deferred),
             "lost_redemptions": len(lost_redemptions),
             "orders": len(orders),
             "voided": len(voided),
