@@ -495,9 +495,10 @@ def test_sigkill_mid_load_loses_no_acknowledged_write_and_spends_nothing_twice(t
             unanswered = [c for c in everything if not c.answers]
             if not unanswered and kills == KILLS:
                 break
+            lost_now = {id(c) for c in lost}
             work = []
             for c in unanswered:
-                work += [c, c] if c in lost else [c]
+                work += [c, c] if id(c) in lost_now else [c]
 
         in_flight = [c for c in everything if any(isinstance(a, Lost) for a in c.attempts)]
         refused = [c for c in everything if any(isinstance(a, Refused) for a in c.attempts)]
