@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from points.clock import now
@@ -66,17 +66,23 @@ HASHED_COLUMNS = (
 _NAMES = tuple(c.key for c in HASHED_COLUMNS)
 
 
+_CREATED_AT = _NAMES.index("created_at")
+_KIND = _NAMES.index("kind")
+
+
+def _timestamp(value) -> str:
+    """UTC to the microsecond. Accepts a datetime, or SQLite's stored text (already UTC)."""
+    if isinstance(value, str):  # "YYYY-MM-DD HH:MM:SS[.ffffff]" as SQLite keeps it
+        micro = value[20:26] if len(value) > 19 else ""
+        return f"{value[:10]}T{value[11:19]}.{micro.ljust(6, '0')}Z"
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _canonical_values(values) -> str:
-    parts = []
-    for name, value in zip(_NAMES, values, strict=True):
-        if value is None:
-            parts.append("")
-        elif name == "created_at":
-            parts.append(value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-        elif name == "kind":
-            parts.append(EntryKind(value).value)
-        else:
-            parts.append(str(value))
+    parts = ["" if v is None else str(v) for v in values]
+    parts[_CREATED_AT] = _timestamp(values[_CREATED_AT])
+    kind = values[_KIND]
+    parts[_KIND] = kind.value if isinstance(kind, EntryKind) else str(kind)
     return "\x1f".join(parts)
 
 
@@ -233,9 +239,11 @@ class VerifyReport:
 
 
 def _rows(session: Session, village_id: int | None) -> Iterator:
-    stmt = select(
-        LedgerEntry.id, LedgerEntry.prev_hash, LedgerEntry.hash, *HASHED_COLUMNS
-    ).order_by(LedgerEntry.household_id, LedgerEntry.seq)
+    # Raw column values (no enum or datetime conversion per row): verifying is a full scan.
+    raw = [type_coerce(c, String) if c.key in ("kind", "created_at") else c for c in HASHED_COLUMNS]
+    stmt = select(LedgerEntry.id, LedgerEntry.prev_hash, LedgerEntry.hash, *raw).order_by(
+        LedgerEntry.household_id, LedgerEntry.seq
+    )
     if village_id is not None:
         stmt = stmt.join(Household, Household.id == LedgerEntry.household_id).where(
             Household.village_id == village_id
