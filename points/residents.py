@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,11 +21,16 @@ RESIDENT_FIELDS = ["name", "phone", "household_id", "status", "is_head"]
 
 def name_initials(name: str) -> str:
     """Pinyin initials in lower case: 张建国 -> "zjg"; latin letters are kept."""
+    # pypinyin's dictionaries take ~56 MB: loaded by the first worker that needs them only.
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+
     parts = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
     return "".join(p.lower() for p in parts).replace(" ", "")
 
 
 def name_pinyin(name: str) -> str:
+    from pypinyin import lazy_pinyin  # noqa: PLC0415
+
     return "".join(lazy_pinyin(name)).lower().replace(" ", "")
 
 

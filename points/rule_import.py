@@ -12,7 +12,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from points import rules
@@ -82,6 +81,8 @@ def _cell(value) -> object:
 def read(session: Session, village_id: int, data: bytes) -> Preview:
     """Parse and check the sheet against the village's rules; writes nothing."""
     try:
+        from openpyxl import load_workbook  # noqa: PLC0415  (13 MB, only for imports)
+
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise ValidationFailed({"file": "an .xlsx file"}) from None

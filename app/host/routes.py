@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from markupsafe import Markup
-from openpyxl import Workbook
 
 from app.db import get_session
 from app.forms import apply_domain_error, invalid_status
@@ -245,6 +244,8 @@ def attendance_csv(event_id: int):
 @require_role(*STAFF)
 def attendance_xlsx(event_id: int):
     event = _event(event_id)
+    from openpyxl import Workbook  # noqa: PLC0415  (13 MB, only for this export)
+
     book = Workbook()
     sheet = book.active
     sheet.title = "attendance"
