@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +16,11 @@ from points.models import EntryKind, Role
 from store import catalogue
 
 PASSWORD = "long-enough-1"
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# Journeys always save their screenshots; into docs/screenshots/ (the README's pictures) only
+# when CUNYUE_SCREENSHOTS=docs/screenshots is set, so an ordinary test run leaves the tree clean.
+SCREENSHOTS = Path(
+    os.environ.get("CUNYUE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "cunyue-screenshots"
+)
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0-2.2 A/AA, axe's best practices, and AAA (7:1 contrast for older eyes).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice", "wcag2aaa"]
@@ -138,7 +144,7 @@ def log_in(page, base_url: str, username: str, landing: str) -> None:
 
 
 def screenshot(page, name: str) -> Path:
-    """A phone-sized screenshot under docs/screenshots/ with a stable name."""
+    """A phone-sized screenshot with a stable name (see SCREENSHOTS)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
     page.screenshot(path=str(path), animations="disabled", caret="hide")
