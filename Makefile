@@ -91,8 +91,12 @@ test-postgres: $(VENV)/.installed-test translations assets
 		exit 1; \
 	fi
 
-bench: $(VENV)/.installed-test translations
-	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
+# Not part of `make test`. SCALE=village: SQLite only, a few minutes. REUSE=1 keeps the
+# county dataset loaded by an earlier run.
+bench: $(VENV)/.installed-test translations assets
+	@command -v wrk >/dev/null || { echo "installing Debian's wrk for the load runs"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -u -m bench $(if $(SCALE),--scale $(SCALE),) $(if $(REUSE),--reuse,)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
