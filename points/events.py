@@ -44,6 +44,7 @@ from points.models import (
     ResidentStatus,
     Rule,
     RuleUnit,
+    RuleVersion,
     Village,
 )
 from points.villages import village_zone
@@ -282,14 +283,19 @@ class CheckinResult:
     created: bool
 
 
+def rule_version_for(session: Session, event: Event) -> RuleVersion:
+    """The version of the event's rule in force on the event's day (in the village's zone)."""
+    village = session.get(Village, event.village_id)
+    return event.rule.version_on(event.starts_at.astimezone(village_zone(village)).date())
+
+
 def _award(
     session: Session, event: Event, att: Attendance, amount: int, *, by_id: int | None
 ) -> int:
     """Post ``amount`` (capped by the rule's monthly cap) for an attendance; the points given."""
     village = session.get(Village, event.village_id)
     rule = event.rule
-    local_day = event.starts_at.astimezone(village_zone(village)).date()
-    version = rule.version_on(local_day)
+    version = rule_version_for(session, event)
     at = now()
     try:
         caps.check_monthly_cap(
@@ -414,7 +420,7 @@ def check_in(
     if event.kind == EventKind.MEETING and not (
         event.one_per_household and _household_already_earned(session, event, att.household_id)
     ):
-        _award(session, event, att, event.rule.latest.points, by_id=by_id)
+        _award(session, event, att, rule_version_for(session, event).points, by_id=by_id)
     session.flush()
     return CheckinResult(att, True)
 
@@ -449,8 +455,9 @@ def _settle_volunteer(
     ledger.lock_household(session, att.household_id)
     att.checked_out_at = at
     att.half_hours = volunteer_half_hours(event, att.checked_in_at, at)
-    version_points = event.rule.latest.points
-    if event.rule.latest.unit == RuleUnit.PER_HOUR:
+    version = rule_version_for(session, event)
+    version_points = version.points
+    if version.unit == RuleUnit.PER_HOUR:
         amount = version_points * att.half_hours // 2
     else:
         amount = version_points if att.half_hours > 0 else 0

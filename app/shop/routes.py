@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields import SelectChoice
 
+from app.awards_web import uploads_dir
 from app.db import get_session
 from app.errors import message_for
 from app.forms import apply_domain_error, invalid_status
@@ -241,9 +242,8 @@ def items():
 
 
 def upload_dir() -> Path:
-    """instance/uploads, unless CUNYUE_UPLOADS names another folder."""
-    configured = current_app.config.get("CUNYUE_UPLOADS")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    """The one uploads folder (UPLOAD_FOLDER, by default instance/uploads)."""
+    return uploads_dir()
 
 
 def _save_item(session, form, item=None):

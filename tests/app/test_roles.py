@@ -242,7 +242,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
     The matrix's resident user lives in household 5002, so the objects of household 5001
     (李秀英's award, card and order) are "someone else's" to them: OWN_ONLY rows answer 404.
     """
-    app.config["UPLOAD_FOLDER"] = app.config["CUNYUE_UPLOADS"] = str(tmp_path)
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
     household = make_household(village, "5001")
     resident = make_resident(village, household, name="李秀英")
     neighbour = make_resident(village, make_household(village, "5002"), name="王小明")

@@ -357,7 +357,7 @@ def test_item_photo_upload_checks_type_and_size(
 ):
     import io
 
-    app.config["CUNYUE_UPLOADS"] = str(tmp_path)
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
     login(shop.admin)
     url = f"/shop/items/{shop.soap.id}/edit"
     base = {"name": "肥皂", "price": "5", "active": "y"}

@@ -139,3 +139,29 @@ def test_one_device_checking_in_many_residents_is_flagged(
     [flag] = events.attendance_report(session, event).flags
     assert flag["client_id"] == "phone-a" and flag["seconds"] == 35
     assert flag["resident_ids"] == sorted([people[1].id, people[2].id, other.id])
+
+
+def test_check_in_earns_the_rule_version_in_force_on_the_event_day(
+    session, village, make_resident, fixed_clock
+):
+    """A revision adopted for next month does not change what today's meeting earns."""
+    from datetime import date
+
+    from points import rules
+
+    rule = make_rule(session, village, points=5)
+    event = make_event(session, village, rule)
+    rules.revise_rule(
+        session,
+        rule,
+        terms=rules.clean_terms({"title": "参加议事协商会", "category": "议事协商", "points": 8}),
+        effective_from=date(2026, 12, 1),
+        by_id=None,
+    )
+    events.open_event(session, event, by_id=None)
+    resident = make_resident(village)
+    result = events.check_in(session, event=event, resident=resident, method="manual", by_id=None)
+    assert result.attendance.points_awarded == 5
+    assert resident.household.balance == 5
+    entries = ledger.entries(session, resident.household_id)
+    assert entries[0].rule_version.version == 1 and entries[0].amount == 5
