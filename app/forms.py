@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
@@ -43,3 +46,21 @@ def apply_domain_error(
 def invalid_status(form: FlaskForm) -> int:
     """200 for a first view of the form, 400 when a submitted form did not validate."""
     return 400 if form.is_submitted() else 200
+
+
+def commit_or_errors(
+    form: FlaskForm, action: Callable, field_map: dict[str, str] | None = None
+) -> tuple[Any, int | None]:
+    """Run one domain call in the request's session: commit on success and return its
+    result; on a domain error roll back and put the messages on the form (result None and
+    the status to render with)."""
+    from app.db import get_session  # noqa: PLC0415
+
+    session = get_session()
+    try:
+        result = action(session)
+    except DomainError as exc:
+        session.rollback()
+        return None, apply_domain_error(form, exc, field_map)
+    session.commit()
+    return result, None

@@ -17,25 +17,13 @@ from app.admin.forms import (
 )
 from app.awards_web import confirm_lazily
 from app.db import get_session
-from app.forms import apply_domain_error, invalid_status
+from app.forms import commit_or_errors, invalid_status
 from app.security import STAFF, require_role
 from points import ledger, residents, users
 from points.errors import DomainError
 from points.models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _commit_or_errors(form, action, field_map=None):
-    """Run one domain call; commit on success, else put the errors on the form."""
-    session = get_session()
-    try:
-        result = action(session)
-    except DomainError as exc:
-        session.rollback()
-        return None, apply_domain_error(form, exc, field_map)
-    session.commit()
-    return result, None
 
 
 @bp.get("/households")
@@ -58,7 +46,7 @@ def household_new():
     form = HouseholdForm()
     status = invalid_status(form)
     if form.validate_on_submit():
-        household, status = _commit_or_errors(
+        household, status = commit_or_errors(
             form,
             lambda s: residents.create_household(
                 s,
@@ -94,7 +82,7 @@ def household_edit(household_id: int):
     form = HouseholdForm(obj=household, group=household.group.name if household.group else "")
     status = invalid_status(form)
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form,
             lambda s: residents.update_household(
                 s,
@@ -118,7 +106,7 @@ def resident_new():
     form = NewResidentForm(household_number=request.args.get("household", ""))
     status = invalid_status(form)
     if form.validate_on_submit():
-        resident, status = _commit_or_errors(
+        resident, status = commit_or_errors(
             form,
             lambda s: residents.create_resident(
                 s,
@@ -147,7 +135,7 @@ def resident_edit(resident_id: int):
     form = ResidentForm(obj=resident)
     status = invalid_status(form)
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form,
             lambda s: residents.update_resident(
                 s,
@@ -181,7 +169,7 @@ def resident_move(resident_id: int):
     form = MoveForm()
     status = 400
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form,
             lambda s: residents.move_resident(
                 s, resident, household_number=form.household_number.data, by_id=g.user.id
@@ -210,7 +198,7 @@ def resident_status(resident_id: int):
     form = StatusForm()
     status = 400
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form,
             lambda s: residents.set_status(s, resident, status=form.status.data, by_id=g.user.id),
         )
@@ -243,7 +231,7 @@ def user_new():
     form = UserForm()
     status = invalid_status(form)
     if form.validate_on_submit():
-        user, status = _commit_or_errors(
+        user, status = commit_or_errors(
             form,
             lambda s: users.create_user(
                 s,
@@ -276,7 +264,7 @@ def user_edit(user_id: int):
                 users.set_active(s, user, form.active.data, by_id=g.user.id)
             return user
 
-        result, status = _commit_or_errors(form, change)
+        result, status = commit_or_errors(form, change)
         if result is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.user_list"))
@@ -299,7 +287,7 @@ def user_reset_password(user_id: int):
     form = ResetPasswordForm()
     status = 400
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form, lambda s: users.reset_password(s, user, new=form.password.data, by_id=g.user.id)
         )
         if result is not None:

@@ -23,7 +23,7 @@ from app.awards.forms import (
 from app.awards_web import confirm_lazily, discard_unsaved_photos, store_photo_bytes
 from app.db import get_session
 from app.errors import message_for
-from app.forms import apply_domain_error, invalid_status
+from app.forms import apply_domain_error, commit_or_errors, invalid_status
 from app.security import require_resident, require_role
 from app.timeutil import village_today
 from points import awards, expiry, ledger, residents, rule_import, rules
@@ -34,18 +34,6 @@ bp = Blueprint("awards", __name__)
 
 REVIEWERS = (Role.ADMIN, Role.SUPERVISOR)
 bp.after_app_request(discard_unsaved_photos)
-
-
-def _run(form, action):
-    """One domain call: commit on success, else the errors go on the form (status returned)."""
-    session = get_session()
-    try:
-        result = action(session)
-    except DomainError as exc:
-        session.rollback()
-        return None, apply_domain_error(form, exc)
-    session.commit()
-    return result, None
 
 
 def _photo(form) -> str | None:
@@ -80,7 +68,7 @@ def report():
     ]
     status = invalid_status(form)
     if form.validate_on_submit():
-        award, status = _run(
+        award, status = commit_or_errors(
             form,
             lambda s: awards.create_award(
                 s,
@@ -222,7 +210,7 @@ def object_to(award_id: int):
     form = ReasonForm()
     status = invalid_status(form)
     if form.validate_on_submit():
-        objection, status = _run(
+        objection, status = commit_or_errors(
             form, lambda s: awards.object_to(s, award, by=g.user, reason=form.reason.data)
         )
         if objection is not None:
@@ -245,7 +233,7 @@ def claim():
     ]
     status = invalid_status(form)
     if form.validate_on_submit():
-        award, status = _run(
+        award, status = commit_or_errors(
             form,
             lambda s: awards.create_award(
                 s,
@@ -273,7 +261,7 @@ def correct():
     form = CorrectionForm(entry_id=request.args.get("entry", type=int))
     status = invalid_status(form)
     if form.validate_on_submit():
-        fix, status = _run(
+        fix, status = commit_or_errors(
             form,
             lambda s: awards.correct_entry(
                 s,
@@ -325,7 +313,7 @@ def rule_revise(rule_id: int):
     )
     status = invalid_status(form)
     if form.validate_on_submit():
-        version, status = _run(
+        version, status = commit_or_errors(
             form,
             lambda s: rules.revise_rule(
                 s,
@@ -384,7 +372,7 @@ def rule_import_page():
             form.file.errors = [_("Choose an .xlsx file.")]
             status = 400
         elif request.form.get("confirm") == "1":
-            result, status = _run(
+            result, status = commit_or_errors(
                 form,
                 lambda s: rule_import.apply(
                     s,
@@ -419,7 +407,7 @@ def expiry_settings():
     )
     status = invalid_status(form)
     if form.validate_on_submit():
-        result, status = _run(
+        result, status = commit_or_errors(
             form,
             lambda s: expiry.set_expiry(
                 s,

@@ -25,7 +25,7 @@ from wtforms.fields import SelectChoice
 from app.awards_web import uploads_dir
 from app.db import get_session
 from app.errors import message_for
-from app.forms import apply_domain_error, invalid_status
+from app.forms import commit_or_errors, invalid_status
 from app.security import STAFF, require_role
 from app.shop.forms import DonationForm, ItemForm, NewItemForm, StockForm, VoidForm
 from points import access, cards, residents, rules
@@ -49,17 +49,6 @@ def _shop_helpers():
         return catalogue.low_stock(get_session(), user.village_id)
 
     return {"shop_low_stock": low_stock_items}
-
-
-def _commit_or_errors(form, action, field_map=None):
-    session = get_session()
-    try:
-        result = action(session)
-    except DomainError as exc:
-        session.rollback()
-        return None, apply_domain_error(form, exc, field_map)
-    session.commit()
-    return result, None
 
 
 def counter_message(exc: DomainError) -> str:
@@ -221,7 +210,7 @@ def void(order_id: int):
     form = VoidForm()
     status = 400
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form,
             lambda s: orders.void(
                 s, village=g.user.village, order_id=order.id, reason=form.reason.data, by=g.user
@@ -294,7 +283,7 @@ def item_new():
     form = NewItemForm()
     status = invalid_status(form)
     if form.validate_on_submit():
-        item, status = _commit_or_errors(form, lambda s: _save_item(s, form))
+        item, status = commit_or_errors(form, lambda s: _save_item(s, form))
         if item is not None:
             flash(_("%(name)s added.", name=item.name), "success")
             return redirect(url_for("shop.items"))
@@ -311,7 +300,7 @@ def item_edit(item_id: int):
     form = ItemForm(obj=item)
     status = invalid_status(form)
     if form.validate_on_submit():
-        result, status = _commit_or_errors(form, lambda s: _save_item(s, form, item))
+        result, status = commit_or_errors(form, lambda s: _save_item(s, form, item))
         if result is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("shop.items"))
@@ -329,7 +318,7 @@ def item_stock(item_id: int):
     form = StockForm()
     status = invalid_status(form)
     if form.validate_on_submit():
-        result, status = _commit_or_errors(
+        result, status = commit_or_errors(
             form,
             lambda s: stock.move(
                 s,
@@ -434,7 +423,7 @@ def donation_new():
                 form.donor_household.errors = [_("No such household.")]
                 return render_template("shop/donation_form.html", form=form, items=all_items), 400
             donor_resident_id = household.head.id
-        donation, status = _commit_or_errors(
+        donation, status = commit_or_errors(
             form,
             lambda s: donations.record_donation(
                 s,

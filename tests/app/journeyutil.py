@@ -209,7 +209,9 @@ def describe(violations: list[dict]) -> str:
     return json.dumps(violations, ensure_ascii=False, indent=1)
 
 
-def y4m_of_cards(segments, path: Path, width: int = 480, height: int = 360, fps: int = 5) -> Path:
+def y4m_of_cards(
+    segments, path: Path, width: int = 480, height: int = 360, fps: int = 5, box_size: int = 6
+) -> Path:
     """A Y4M video for Chromium's fake camera: ``segments`` is a list of (payload or None,
     seconds); None shows an empty grey view, a payload shows that card's QR code."""
     import qrcode
@@ -224,7 +226,7 @@ def y4m_of_cards(segments, path: Path, width: int = 480, height: int = 360, fps:
                 frame = blank
             else:
                 qr = qrcode.QRCode(
-                    error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=4
+                    error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=4
                 )
                 qr.add_data(payload)
                 qr.make(fit=True)

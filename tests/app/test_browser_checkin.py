@@ -4,7 +4,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import qrcode
 from PIL import Image
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from points import cards, events, ledger, residents, users, villages
 from points.clock import now
 from points.event_models import Attendance
 from points.models import Household, Role, RuleUnit
+from tests.app.journeyutil import y4m_of_cards
 from tests.eventutil import make_rule
 
 pytestmark = pytest.mark.browser
@@ -24,21 +24,15 @@ CARD_FRAMES = 20
 
 def y4m_of_card(payload: str, path: Path, width: int = 640, height: int = 480) -> Path:
     """A Y4M video (raw YUV 4:2:0) for Chromium's fake camera: blank, then the card's QR."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    code = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
-    blank = Image.new("L", (width, height), 200)
-    card = Image.new("L", (width, height), 255)
-    card.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
-    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
-    with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for frame in [blank] * BLANK_FRAMES + [card] * CARD_FRAMES:
-            f.write(b"FRAME\n")
-            f.write(frame.tobytes())
-            f.write(chroma)
-    return path
+    fps = 10
+    return y4m_of_cards(
+        [(None, BLANK_FRAMES / fps), (payload, CARD_FRAMES / fps)],
+        path,
+        width=width,
+        height=height,
+        fps=fps,
+        box_size=8,
+    )
 
 
 def _setup(live_server, code: str):

@@ -38,7 +38,11 @@ def _shop(live_server, code: str):
             s, village_id=v.id, data={"name": "肥皂", "unit": "块", "price": 5}, stock=9, by_id=None
         )
         towel = catalogue.create_item(
-            s, village_id=v.id, data={"name": "毛巾", "unit": "条", "price": 12}, stock=3, by_id=None
+            s,
+            village_id=v.id,
+            data={"name": "毛巾", "unit": "条", "price": 12},
+            stock=3,
+            by_id=None,
         )
         return {
             "village": v.id,
@@ -162,4 +166,3 @@ def test_camera_scan_of_another_villages_card_is_refused(launch_browser, live_se
     with live_server.db.session(write=False) as s:
         assert s.scalars(select(Order).where(Order.village_id == shop["village"])).all() == []
         assert s.get(Household, other["household"]).balance == 50
-
