@@ -6,9 +6,9 @@ import base64
 import binascii
 from pathlib import Path
 
-from flask import current_app, g
+from flask import current_app, g, request
 
-from app.db import get_session, write_session
+from app.db import SAFE_METHODS, get_session, write_session
 from points import awards, evidence
 from points.errors import ValidationFailed
 
@@ -26,6 +26,11 @@ def confirm_lazily(village_id: int) -> None:
     """
     session = get_session()
     if not awards.any_due(session, village_id):
+        return
+    if request.method not in SAFE_METHODS:
+        # A write request already holds the write lock (SQLite: BEGIN IMMEDIATE): a second
+        # writer would wait for it. Confirm in the request's own transaction instead.
+        awards.confirm_due(session, village_id)
         return
     writer = write_session()
     try:
