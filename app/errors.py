@@ -35,6 +35,9 @@ MESSAGES: dict[str, Any] = {
     "idempotency_mismatch": _l("This Idempotency-Key was already used for a different request."),
     "insufficient_points": _l("The household does not have enough points."),
     "already_corrected": _l("This entry has already been corrected."),
+    "not_correctable": _l(
+        "Redemptions and refunds belong to an order: void the order at the shop instead."
+    ),
     "ledger_immutable": _l("Ledger entries cannot be changed."),
     "invalid_card": _l("This card is not valid. It may have been reissued."),
     "monthly_cap_reached": _l("The monthly limit for this rule has been reached."),

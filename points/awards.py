@@ -159,7 +159,9 @@ def create_award(
         amount=amount,
         at=at,
     )
-    reviewed = version.needs_review or is_claim or amount < 0
+    # Someone awarding their own household goes through review like a claim.
+    own_household = _household_of(by) == resident.household_id
+    reviewed = version.needs_review or is_claim or amount < 0 or own_household
     award = Award(
         village_id=village.id,
         household_id=resident.household_id,

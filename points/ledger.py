@@ -31,6 +31,16 @@ class AlreadyCorrected(DomainError):
     code = "already_corrected"
 
 
+class NotCorrectable(DomainError):
+    """Redemptions and refunds belong to an order: they are reversed by voiding the order."""
+
+    code = "not_correctable"
+
+
+# Kinds a correction may reverse; an order's entries are reversed only by its void.
+CORRECTABLE_KINDS = frozenset({EntryKind.AWARD, EntryKind.DEDUCTION, EntryKind.EXPIRY})
+
+
 def lock_household(session: Session, household_id: int) -> Household:
     """Load a household and hold the lock that serializes writes to its points."""
     conn = session.connection()
@@ -174,6 +184,8 @@ def correct(
     lock_household(session, original.household_id)
     if original.kind == EntryKind.CORRECTION:
         raise AlreadyCorrected("a correction cannot itself be corrected; post a new entry")
+    if original.kind not in CORRECTABLE_KINDS:
+        raise NotCorrectable(entry_id=original.id, entry_kind=EntryKind(original.kind).value)
     already = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id))
     if already is not None:
         raise AlreadyCorrected(entry_id=already)

@@ -7,11 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from points import audit, caps, ledger, residents, rules
-from points.clock import now
+from points import audit, ledger, residents, rules
 from points.errors import NotFound, ValidationFailed
-from points.models import EntryKind, Village
-from points.villages import village_today
+from points.models import User, Village
 from store import catalogue, stock
 from store.models import Donation, MovementKind
 
@@ -84,6 +82,9 @@ def record_donation(
                 raise ValidationFailed({"lines": "must be a whole number"})
             planned.append((item_id, qty))
     existing = [ref for ref, _ in planned if isinstance(ref, int)]
+    if rule is not None and resident is not None:
+        # Household before items, as a redemption locks them (no deadlock between the two).
+        ledger.lock_household(session, resident.household_id)
     locked = catalogue.lock_items(session, village.id, existing)
     if len(locked) != len(set(existing)):
         raise NotFound("item")
@@ -102,29 +103,20 @@ def record_donation(
             donation_id=donation.id,
         )
     if rule is not None and resident is not None:
-        version = rule.version_on(village_today(village))
-        ledger.lock_household(session, resident.household_id)
-        caps.check_monthly_cap(
+        # Points for the donor are an award like any other: the rule must be active, the
+        # donor an active resident, the monthly cap holds, and a reviewed rule (or a clerk
+        # rewarding their own household) waits for review and the objection window.
+        from points import awards  # noqa: PLC0415  (awards builds on much of points)
+
+        award = awards.create_award(
             session,
             village=village,
             rule=rule,
-            version=version,
-            resident_id=resident.id,
-            amount=version.points,
-            at=now(),
-        )
-        entry = ledger.post(
-            session,
-            household_id=resident.household_id,
-            amount=version.points,
-            kind=EntryKind.AWARD,
-            resident_id=resident.id,
-            rule_version=version,
-            source=("donation", donation.id),
+            resident=resident,
+            by=session.get(User, by_id),
             note=donor_name,
-            created_by_id=by_id,
         )
-        donation.points_entry_id = entry.id
+        donation.points_entry_id = award.entry_id
     session.flush()
     audit.record(
         session,

@@ -150,8 +150,8 @@ def counter_redeem(household_id: int):
         item_id = key[4:]
         lines.append(
             {
-                "item_id": int(item_id) if item_id.isdigit() else item_id,
-                "quantity": int(value) if value.isdigit() else value,
+                "item_id": int(item_id) if item_id.isdecimal() else item_id,
+                "quantity": int(value) if value.isdecimal() else value,
             }
         )
     try:
@@ -359,7 +359,7 @@ def stocktake():
             raw = (request.form.get(f"count_{item.id}") or "").strip()
             if raw == "":
                 continue
-            counts[item.id] = int(raw) if raw.isdigit() else raw
+            counts[item.id] = int(raw) if raw.isdecimal() else raw
         try:
             moves = stock.stocktake(
                 session,
@@ -402,7 +402,7 @@ def donation_new():
         for item in all_items:
             raw = (request.form.get(f"qty_{item.id}") or "").strip()
             if raw and raw != "0":
-                lines.append({"item_id": item.id, "quantity": int(raw) if raw.isdigit() else raw})
+                lines.append({"item_id": item.id, "quantity": int(raw) if raw.isdecimal() else raw})
         if form.new_name.data:
             lines.append(
                 {

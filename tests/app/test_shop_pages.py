@@ -392,3 +392,17 @@ def test_item_photo_upload_checks_type_and_size(
     assert client.get(f"/shop/items/{shop.rice.id}/photo").status_code == 404
     login(make_user(other_village, roles=[Role.ADMIN]))
     assert client.get(f"/shop/items/{shop.soap.id}/photo").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "³", "1²", "-1", "abc", "99999999999999999999"])
+def test_counter_odd_quantities_are_refused_cleanly(client, session, login, shop, value):
+    """Superscript digits pass str.isdigit() but not int(): a 400, never a 500."""
+    login(shop.clerk)
+    page = client.get("/shop/counter", query_string={"household": shop.household.id})
+    token = _token(page.get_data(as_text=True)) if "token" in page.get_data(as_text=True) else "t-1"
+    r = client.post(
+        f"/shop/counter/{shop.household.id}",
+        data={"token": token, f"qty_{shop.rice.id}": value, f"qty_{value}": "1"},
+    )
+    assert r.status_code in (400, 409), (value, r.status_code)
+    assert _order_count(session) == 0

@@ -267,3 +267,25 @@ def test_bulk_award_is_all_or_nothing(session, village, people, other_village, m
             resident_ids=[people["wang"].id, stranger.id],
             by=people["host"],
         )
+
+
+def test_awarding_your_own_household_is_reviewed(
+    session, village, people, make_user, make_resident
+):
+    """A host of household 1001 giving points to a member of 1001, under a rule that needs
+    no review, still waits for someone else's review and the objection window."""
+    p = people
+    meeting = _rule(session, village, "YS01", 5)
+    son = make_resident(village, p["h1"], "王小军")
+    wang_host = make_user(village, roles=(Role.HOST,), resident=son)
+    mine = awards.create_award(
+        session, village=village, rule=meeting, resident=p["wang"], by=wang_host
+    )
+    assert mine.status == AwardStatus.PENDING
+    assert p["h1"].balance == 0 and p["h1"].pending == 5
+    other = awards.create_award(
+        session, village=village, rule=meeting, resident=p["li"], by=wang_host
+    )
+    assert other.status == AwardStatus.CONFIRMED
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.approve(session, mine, by=wang_host)

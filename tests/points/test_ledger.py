@@ -136,3 +136,13 @@ def test_verify_notices_a_changed_cached_balance(session, connection, household)
     assert [(p.household_id, p.entry_id, p.kind) for p in report.problems] == [
         (household.id, None, "balance_mismatch")
     ]
+
+
+def test_order_entries_are_reversed_by_void_not_by_correction(session, household):
+    post(session, household, 50, EntryKind.AWARD)
+    spent = post(session, household, -30, EntryKind.REDEMPTION)
+    back = post(session, household, 30, EntryKind.REFUND)
+    for entry in (spent, back):
+        with pytest.raises(ledger.NotCorrectable):
+            ledger.correct(session, entry_id=entry.id, reason="wrong", created_by_id=None)
+    assert household.balance == 50 and ledger.verify(session).ok

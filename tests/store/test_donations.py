@@ -14,6 +14,11 @@ from store.models import Item, MovementKind, StockMovement
 
 
 @pytest.fixture
+def clerk(village, make_user):
+    return make_user(village, roles=["clerk"])
+
+
+@pytest.fixture
 def setup(session, village, make_household, make_resident, fixed_clock):
     household = make_household(village, "7")
     resident = make_resident(village, household, name="陈德明")
@@ -34,7 +39,7 @@ def setup(session, village, make_household, make_resident, fixed_clock):
     return village, household, resident, rice, rule
 
 
-def test_donation_stock_new_item_and_points(session, setup):
+def test_donation_stock_new_item_and_points(session, setup, clerk):
     village, household, resident, rice, rule = setup
     d = donations.record_donation(
         session,
@@ -48,7 +53,7 @@ def test_donation_stock_new_item_and_points(session, setup):
         estimated_value=260,
         public=True,
         rule_id=rule.id,
-        by_id=None,
+        by_id=clerk.id,
     )
     assert d.donor_name == "陈德明" and rice.stock == 5
     oil = session.scalar(select(Item).where(Item.name == "食用油"))
@@ -58,7 +63,8 @@ def test_donation_stock_new_item_and_points(session, setup):
         [(rice.id, 3, MovementKind.DONATION), (oil.id, 2, MovementKind.DONATION)]
     )
     entry = session.get(LedgerEntry, d.points_entry_id)
-    assert (entry.kind, entry.amount, entry.source_type) == (EntryKind.AWARD, 5, "donation")
+    # The donor's points are an award like any other (rule, cap, review, objections).
+    assert (entry.kind, entry.amount, entry.source_type) == (EntryKind.AWARD, 5, "award")
     assert household.balance == 5
     # A second donation this month reaches the cap of 10; a third is refused.
     donations.record_donation(
@@ -68,7 +74,7 @@ def test_donation_stock_new_item_and_points(session, setup):
         donor_resident_id=resident.id,
         lines=[{"item_id": rice.id, "quantity": 1}],
         rule_id=rule.id,
-        by_id=None,
+        by_id=clerk.id,
     )
     with pytest.raises(MonthlyCapReached):
         donations.record_donation(
@@ -78,7 +84,7 @@ def test_donation_stock_new_item_and_points(session, setup):
             donor_resident_id=resident.id,
             lines=[{"item_id": rice.id, "quantity": 1}],
             rule_id=rule.id,
-            by_id=None,
+            by_id=clerk.id,
         )
     assert household.balance == 10 and ledger.verify(session, village_id=village.id).ok
     assert [
@@ -121,3 +127,23 @@ def test_donation_bad_input_and_other_village(session, setup, other_village, mak
     session.rollback()
     session.expire_all()
     assert session.get(Item, rice.id).stock == 2
+
+
+def test_reviewed_rule_or_own_household_waits_for_review(session, setup, village, make_user):
+    """A clerk cannot credit points at once under a reviewed rule, nor to their own household."""
+    from points.models import Award, AwardStatus
+
+    _village, household, resident, rice, rule = setup
+    own_clerk = make_user(village, roles=["clerk"], resident=resident)
+    d = donations.record_donation(
+        session,
+        village=village,
+        donor_name="",
+        donor_resident_id=resident.id,
+        lines=[{"item_id": rice.id, "quantity": 1}],
+        rule_id=rule.id,
+        by_id=own_clerk.id,
+    )
+    award = session.scalar(select(Award).where(Award.resident_id == resident.id))
+    assert award.status == AwardStatus.PENDING and d.points_entry_id is None
+    assert household.balance == 0 and household.pending == 5
