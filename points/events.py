@@ -215,11 +215,16 @@ def create_event(
     return event
 
 
-def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = False) -> Event:
+def get_event(
+    session: Session, village_id: int, event_id: int, *, lock: bool = False, share: bool = False
+) -> Event:
+    """The event; ``lock`` takes it FOR UPDATE (state changes), ``share`` FOR SHARE (a
+    check-in: many at once, but not while the event is being closed). SQLite's write
+    transactions are already exclusive."""
     stmt = select(Event).where(Event.id == event_id)
-    if lock and session.connection().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Event)
-    event = session.scalars(stmt.execution_options(populate_existing=lock)).one_or_none()
+    if (lock or share) and session.connection().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(of=Event, read=not lock)
+    event = session.scalars(stmt.execution_options(populate_existing=lock or share)).one_or_none()
     if event is None or event.village_id != village_id:
         raise NotFound("event")
     return event
@@ -263,7 +268,7 @@ def close_event(session: Session, event: Event, *, by_id: int | None) -> Event:
                 Attendance.checked_out_at.is_(None),
                 Attendance.undone_at.is_(None),
             )
-            .order_by(Attendance.id)
+            .order_by(Attendance.household_id, Attendance.id)  # households in id order
         )
         for att in list(open_rows):
             _settle_volunteer(session, event, att, min(at, event.ends_at), by_id=by_id)
@@ -388,7 +393,10 @@ def check_in(
     method = CheckinMethod(method)
     if client_id is not None and (len(client_id) > 64 or not client_id.isprintable()):
         raise ValidationFailed({"client_id": "1 to 64 printable characters"})
-    # The household lock serializes every scan of the household's members (and the award).
+    # The event first (shared: a close waits for scans in progress and scans after it see
+    # it closed), then the household, which serializes the household's scans and awards.
+    # close_event takes the same two locks in the same order.
+    event = get_event(session, event.village_id, event.id, share=True)
     ledger.lock_household(session, resident.household_id)
     existing = find_attendance(session, event.id, resident.id)
     if existing is not None:
@@ -421,6 +429,9 @@ def check_in(
         event.one_per_household and _household_already_earned(session, event, att.household_id)
     ):
         _award(session, event, att, rule_version_for(session, event).points, by_id=by_id)
+    elif event.kind == EventKind.VOLUNTEER and event.status == EventStatus.CLOSED:
+        # A queued scan arriving after the close: settled as the close settled the others.
+        _settle_volunteer(session, event, att, min(event.closed_at, event.ends_at), by_id=by_id)
     session.flush()
     return CheckinResult(att, True)
 
@@ -453,6 +464,9 @@ def _settle_volunteer(
     session: Session, event: Event, att: Attendance, at: datetime, *, by_id: int | None
 ) -> Attendance:
     ledger.lock_household(session, att.household_id)
+    session.refresh(att)  # read again under the lock: settled once, whoever comes first
+    if att.checked_out_at is not None or att.undone_at is not None:
+        return att
     att.checked_out_at = at
     att.half_hours = volunteer_half_hours(event, att.checked_in_at, at)
     version = rule_version_for(session, event)
@@ -480,6 +494,7 @@ def check_out(
     """Check a volunteer out; hours in half-hour steps bounded by the event's times."""
     if event.kind != EventKind.VOLUNTEER:
         raise NotVolunteerEvent()
+    event = get_event(session, event.village_id, event.id, share=True)  # as check_in
     if event.status != EventStatus.OPEN:
         raise EventNotOpen(event_status=event.status.value)
     ledger.lock_household(session, resident.household_id)

@@ -165,3 +165,29 @@ def test_check_in_earns_the_rule_version_in_force_on_the_event_day(
     assert resident.household.balance == 5
     entries = ledger.entries(session, resident.household_id)
     assert entries[0].rule_version.version == 1 and entries[0].amount == 5
+
+
+def test_queued_volunteer_scan_after_the_close_is_settled(
+    session, village, make_resident, fixed_clock
+):
+    """The host closes the event when back online; scans queued on the phone arrive after."""
+    rule = make_rule(session, village, code="ZY", points=4, unit=RuleUnit.PER_HOUR)
+    start = fixed_clock.now
+    event = make_event(session, village, rule, kind="volunteer", start=start, hours=2)
+    events.open_event(session, event, by_id=None)
+    fixed_clock.advance(hours=3)
+    events.close_event(session, event, by_id=None)
+    volunteer = make_resident(village)
+    result = events.check_in(
+        session,
+        event=event,
+        resident=volunteer,
+        method="offline",
+        scanned_at=start + timedelta(minutes=30),
+        by_id=None,
+    )
+    att = result.attendance
+    # Settled like the others at the close: from 0:30 to the end at 2:00, three half hours.
+    assert att.checked_out_at == start + timedelta(hours=2) and att.half_hours == 3
+    assert att.points_awarded == 6 and volunteer.household.balance == 6
+    assert ledger.verify(session).ok
