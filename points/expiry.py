@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from points import audit, ledger
 from points.errors import ValidationFailed
@@ -99,11 +99,21 @@ def expire_points(
         )
         if done is not None:
             continue
+        # Points earned since the cut-off survive: awards posted since, and refunds or
+        # corrections of entries made since. A refund of an order placed before the cut-off
+        # brings back old points, which expire like the rest.
+        reversed_entry = aliased(LedgerEntry)
         credits_since = session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+            .outerjoin(reversed_entry, reversed_entry.id == LedgerEntry.reverses_id)
+            .where(
                 LedgerEntry.household_id == hid,
                 LedgerEntry.amount > 0,
                 LedgerEntry.created_at >= cutoff,
+                or_(
+                    LedgerEntry.reverses_id.is_(None),
+                    reversed_entry.created_at >= cutoff,
+                ),
             )
         )
         stale = min(household.balance, max(0, household.balance - int(credits_since or 0)))

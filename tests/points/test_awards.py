@@ -289,3 +289,23 @@ def test_awarding_your_own_household_is_reviewed(
     assert other.status == AwardStatus.CONFIRMED
     with pytest.raises(awards.ConflictOfInterest):
         awards.approve(session, mine, by=wang_host)
+
+
+def test_a_refund_after_the_cutoff_brings_back_old_points_that_expire(
+    session, village, people, fixed_clock
+):
+    """100 earned and 60 spent in 2026; the order is voided on 2 January 2027: the 60 come
+    back as 2026 points and expire with the rest."""
+    clean = _rule(session, village, "HJ01", 100)
+    h1 = people["h1"]
+    awards.create_award(
+        session, village=village, rule=clean, resident=people["wang"], by=people["host"]
+    )
+    spent = ledger.post(session, household_id=h1.id, amount=-60, kind=EntryKind.REDEMPTION)
+    fixed_clock.now = fixed_clock.now.replace(year=2027, month=1, day=2)
+    ledger.post(session, household_id=h1.id, amount=60, kind=EntryKind.REFUND, reverses=spent)
+    expiry.set_expiry(session, village, mode="annual", month=1, day=1, by_id=None)
+    posted = expiry.expire_points(session, village, today=date(2027, 1, 2))
+    assert [e.amount for e in posted] == [-100]
+    assert (h1.balance, h1.honour_score) == (0, 100)
+    assert ledger.verify(session).ok
