@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from points.errors import DomainError
 from points.models import EntryKind, LedgerEntry, Rule, RuleVersion, Village
@@ -38,19 +38,49 @@ def used_this_month(
     session: Session, *, village: Village, rule: Rule, resident_id: int, at: datetime
 ) -> int:
     start, end = month_bounds(village, at)
+    return confirmed_this_month(
+        session, rule=rule, resident_id=resident_id, start=start, end=end
+    ) + pending_this_month(session, rule=rule, resident_id=resident_id, start=start, end=end)
+
+
+def confirmed_this_month(
+    session: Session, *, rule: Rule, resident_id: int, start: datetime, end: datetime
+) -> int:
+    """The resident's confirmed points under the rule, each counted in the month it was
+    earned: an award's points in the month the award was made (not when its objection
+    window ended), a correction in the month of what it reverses."""
+    from points.models import Award  # noqa: PLC0415
+
+    award = aliased(Award)
+    reversed_entry = aliased(LedgerEntry)
+    reversed_award = aliased(Award)
+    earned_at = func.coalesce(
+        reversed_award.created_at,
+        reversed_entry.created_at,
+        award.created_at,
+        LedgerEntry.created_at,
+    )
     version_ids = select(RuleVersion.id).where(RuleVersion.rule_id == rule.id)
-    confirmed = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.honour_delta), 0)).where(
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.honour_delta), 0))
+        .outerjoin(
+            award, (LedgerEntry.source_type == "award") & (award.id == LedgerEntry.source_id)
+        )
+        .outerjoin(reversed_entry, reversed_entry.id == LedgerEntry.reverses_id)
+        .outerjoin(
+            reversed_award,
+            (reversed_entry.source_type == "award")
+            & (reversed_award.id == reversed_entry.source_id),
+        )
+        .where(
             LedgerEntry.resident_id == resident_id,
             LedgerEntry.rule_version_id.in_(version_ids),
             LedgerEntry.kind.in_([EntryKind.AWARD, EntryKind.CORRECTION]),
-            LedgerEntry.created_at >= start,
-            LedgerEntry.created_at < end,
+            earned_at >= start,
+            earned_at < end,
         )
     )
-    return int(confirmed or 0) + pending_this_month(
-        session, rule=rule, resident_id=resident_id, start=start, end=end
-    )
+    return int(total or 0)
 
 
 def pending_this_month(

@@ -309,3 +309,36 @@ def test_a_refund_after_the_cutoff_brings_back_old_points_that_expire(
     assert [e.amount for e in posted] == [-100]
     assert (h1.balance, h1.honour_score) == (0, 100)
     assert ledger.verify(session).ok
+
+
+def test_caps_count_points_in_the_month_they_were_earned(session, village, people, fixed_clock):
+    """Cap 20 a month, 10 an award. A correction counts in the month of what it reverses;
+    an award counts in the month it was made, not the month its window ended."""
+    p = people
+    quick = _rule(session, village, "LJ01", 10, monthly_cap=20)
+    slow = _rule(session, village, "XL03", 10, monthly_cap=20, needs_review=True)
+    fixed_clock.now = fixed_clock.now.replace(year=2027, month=1, day=10)
+    first = awards.create_award(
+        session, village=village, rule=quick, resident=p["wang"], by=p["host"]
+    )
+    awards.create_award(session, village=village, rule=quick, resident=p["wang"], by=p["host"])
+    fixed_clock.now = fixed_clock.now.replace(month=2, day=3)
+    awards.correct_entry(
+        session, village_id=village.id, entry_id=first.entry_id, reason="记错了", by=p["admin"]
+    )
+    for _ in range(2):  # February's own allowance: 20
+        awards.create_award(session, village=village, rule=quick, resident=p["wang"], by=p["host"])
+    with pytest.raises(MonthlyCapReached):
+        awards.create_award(session, village=village, rule=quick, resident=p["wang"], by=p["host"])
+    # Made on 28 March, posted, confirmed in April after its window.
+    fixed_clock.now = fixed_clock.now.replace(month=3, day=28)
+    late = awards.create_award(
+        session, village=village, rule=slow, resident=p["wang"], by=p["host"]
+    )
+    awards.approve(session, late, by=p["sup"])
+    fixed_clock.now = fixed_clock.now.replace(month=4, day=5)
+    awards.confirm_due(session, village.id)
+    assert late.status == AwardStatus.CONFIRMED
+    for _ in range(2):  # April is untouched by March's award
+        awards.create_award(session, village=village, rule=slow, resident=p["wang"], by=p["host"])
+    assert ledger.verify(session).ok
