@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from points import audit, caps, cards, ledger
 from points.clock import now
@@ -347,16 +347,22 @@ def _household_already_earned(session: Session, event: Event, household_id: int)
     )
 
 
+def _clean_scan_time(scanned_at: datetime | None) -> datetime | None:
+    """A device's scan time: with its offset, and not ahead of the server's clock."""
+    if scanned_at is None:
+        return None
+    if scanned_at.tzinfo is None:
+        raise ValidationFailed({"scanned_at": "a time with its offset"})
+    scanned_at = scanned_at.astimezone(UTC)
+    if scanned_at > now() + MAX_CLOCK_SKEW:
+        raise ValidationFailed({"scanned_at": "in the future"})
+    return scanned_at
+
+
 def _check_time(event: Event, scanned_at: datetime | None) -> datetime:
     """The check-in time; the event must have been open then (queued scans arrive late)."""
-    current = now()
-    if scanned_at is not None:
-        if scanned_at.tzinfo is None:
-            raise ValidationFailed({"scanned_at": "a time with its offset"})
-        scanned_at = scanned_at.astimezone(UTC)
-        if scanned_at > current + MAX_CLOCK_SKEW:
-            raise ValidationFailed({"scanned_at": "in the future"})
-    at = scanned_at or current
+    scanned_at = _clean_scan_time(scanned_at)
+    at = scanned_at or now()
     if event.status == EventStatus.SCHEDULED or event.opened_at is None:
         raise EventNotOpen(event_status=event.status.value)
     if event.status == EventStatus.CLOSED and (
@@ -503,7 +509,7 @@ def check_out(
         raise NotCheckedIn()
     if att.checked_out_at is not None:
         raise AlreadyCheckedOut(checked_out_at=att.checked_out_at.isoformat())
-    return _settle_volunteer(session, event, att, at or now(), by_id=by_id)
+    return _settle_volunteer(session, event, att, _clean_scan_time(at) or now(), by_id=by_id)
 
 
 def undo_checkin(
@@ -517,11 +523,14 @@ def undo_checkin(
     session.refresh(attendance)
     if attendance.undone_at is not None:
         raise AlreadyUndone()
+    correction = aliased(LedgerEntry)
     awards = session.scalars(
         select(LedgerEntry).where(
             LedgerEntry.source_type == "attendance",
             LedgerEntry.source_id == attendance.id,
             LedgerEntry.kind == EntryKind.AWARD,
+            # corrected by hand before: nothing left to reverse
+            ~exists().where(correction.reverses_id == LedgerEntry.id),
         )
     )
     for entry in list(awards):

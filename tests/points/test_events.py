@@ -191,3 +191,35 @@ def test_queued_volunteer_scan_after_the_close_is_settled(
     assert att.checked_out_at == start + timedelta(hours=2) and att.half_hours == 3
     assert att.points_awarded == 6 and volunteer.household.balance == 6
     assert ledger.verify(session).ok
+
+
+def test_undo_after_a_hand_correction_does_not_fail(session, village, make_resident, fixed_clock):
+    rule = make_rule(session, village, points=5)
+    event = make_event(session, village, rule)
+    events.open_event(session, event, by_id=None)
+    resident = make_resident(village)
+    att = events.check_in(
+        session, event=event, resident=resident, method="manual", by_id=None
+    ).attendance
+    ledger.correct(session, entry_id=att.entry_id, reason="记错了人", created_by_id=None)
+    events.undo_checkin(session, attendance=att, reason="扫错了卡", by_id=None)
+    assert att.undone_at is not None and att.points_awarded == 0
+    assert resident.household.balance == 0 and ledger.verify(session).ok
+
+
+def test_check_out_time_from_the_future_is_refused(session, village, make_resident, fixed_clock):
+    rule = make_rule(session, village, code="ZY", points=4, unit=RuleUnit.PER_HOUR)
+    event = make_event(session, village, rule, kind="volunteer", start=fixed_clock.now, hours=3)
+    events.open_event(session, event, by_id=None)
+    resident = make_resident(village)
+    events.check_in(session, event=event, resident=resident, method="manual", by_id=None)
+    with pytest.raises(ValidationFailed) as exc:
+        events.check_out(
+            session,
+            event=event,
+            resident=resident,
+            at=fixed_clock.now + timedelta(hours=3),
+            by_id=None,
+        )
+    assert set(exc.value.fields) == {"scanned_at"}
+    assert resident.household.balance == 0
