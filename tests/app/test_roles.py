@@ -1,6 +1,6 @@
 """Role × endpoint: every page and API endpoint refuses the roles it must refuse.
 
-The table is written from the contract (/work/shared/API.md, DESIGN.md and issues 3–5),
+The table is written from the contract (the shared API.md, DESIGN.md and issues 3–5),
 not from the decorators, so a wrong decorator makes it fail. Each row: method, path (with
 placeholders filled from the ``world`` fixture: real objects of one village), the roles
 allowed, and a JSON or form body. Bodies are mostly empty or invalid: once the permission
