@@ -20,10 +20,18 @@ from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
 from app.security import STAFF, require_role
 from points import ledger, residents, users
+from points.dashboard import village_figures
 from points.errors import DomainError
 from points.models import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/dashboard")
+@require_role(*STAFF)
+def dashboard():
+    figures = village_figures(get_session(), g.user.village)
+    return render_template("admin/dashboard.html", f=figures)
 
 
 @bp.get("/households")

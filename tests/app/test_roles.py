@@ -40,6 +40,7 @@ ROUTES = [
     ("GET", "/password", ALL, None),
     ("POST", "/password", ALL, {"current_password": "x"}),
     # -- pages: households, residents, users (村两委) ----------------------------------
+    ("GET", "/admin/dashboard", STAFF, None),
     ("GET", "/admin/households", STAFF, None),
     ("GET", "/admin/households/{household}", STAFF, None),
     ("GET", "/admin/households/new", ADMIN, None),
