@@ -482,7 +482,18 @@ def verify_rate(report: Report, db_name: str, url: str) -> None:
 
 
 def existing_county(url: str, villages: int) -> dict | None:
-    """The county dataset of an earlier run, if it is complete (``--reuse``)."""
+    """The county dataset of an earlier run, if it is complete (``--reuse``), migrated to
+    the latest revision."""
+    try:
+        subprocess.run(
+            [str(BIN / "alembic"), "upgrade", "head"],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+        )
+    except subprocess.CalledProcessError:
+        return None
     engine = create_engine(url)
     try:
         with engine.connect() as conn:

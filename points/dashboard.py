@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from points.caps import month_bounds
@@ -62,19 +62,16 @@ def village_figures(
             Resident.village_id == v, Resident.status == ResidentStatus.ACTIVE
         )
     )
-    awarded = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.honour_delta), 0)).where(*month_entries)
-    )
-    redeemed = session.scalar(
-        select(func.coalesce(-func.sum(LedgerEntry.amount), 0)).where(
-            *month_entries, LedgerEntry.kind.in_([EntryKind.REDEMPTION, EntryKind.REFUND])
-        )
-    )
-    earning = session.scalar(
-        select(func.count(func.distinct(LedgerEntry.household_id))).where(
-            *month_entries, LedgerEntry.kind == EntryKind.AWARD, LedgerEntry.amount > 0
-        )
-    )
+    # One pass over the month's entries (index on household and time).
+    spent = LedgerEntry.kind.in_([EntryKind.REDEMPTION, EntryKind.REFUND])
+    earned = (LedgerEntry.kind == EntryKind.AWARD) & (LedgerEntry.amount > 0)
+    awarded, redeemed, earning = session.execute(
+        select(
+            func.coalesce(func.sum(LedgerEntry.honour_delta), 0),
+            func.coalesce(-func.sum(case((spent, LedgerEntry.amount), else_=0)), 0),
+            func.count(func.distinct(case((earned, LedgerEntry.household_id), else_=None))),
+        ).where(*month_entries)
+    ).one()
     pending_awards, pending_points = session.execute(
         select(func.count(Award.id), func.coalesce(func.sum(Award.amount), 0)).where(
             Award.village_id == v, Award.status.in_(OPEN_AWARD_STATUSES)

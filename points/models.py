@@ -422,6 +422,8 @@ class LedgerEntry(Base):
     __table_args__ = (
         UniqueConstraint("household_id", "seq"),
         Index("ix_ledger_entries_source", "source_type", "source_id"),
+        # A household's entries by time: monthly figures, caps and the dashboard.
+        Index("ix_ledger_entries_household_created", "household_id", "created_at"),
         CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
     )
 
