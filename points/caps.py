@@ -86,11 +86,10 @@ def confirmed_this_month(
 def pending_this_month(
     session: Session, *, rule: Rule, resident_id: int, start: datetime, end: datetime
 ) -> int:
-    """Points of awards not yet in the ledger (filled in by points.awards)."""
-    from points import awards  # noqa: PLC0415  (awards imports caps)
+    """Points of awards made in the month and not yet in the ledger."""
+    from points.awards import pending_points_for_cap  # noqa: PLC0415  (awards imports caps)
 
-    hook = getattr(awards, "pending_points_for_cap", None)
-    return hook(session, rule=rule, resident_id=resident_id, start=start, end=end) if hook else 0
+    return pending_points_for_cap(session, rule=rule, resident_id=resident_id, start=start, end=end)
 
 
 def check_monthly_cap(

@@ -20,6 +20,7 @@ from points.db import READ_ONLY, Database, make_engine
 from points.models import Role
 from tests.dbutil import database_url_for_tests, reset_database
 
+PRODUCTION_PASSWORD_METHOD = users.PASSWORD_METHOD
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for tests; production uses scrypt
 PASSWORD = "secret-pass-1"
 _counter = itertools.count(1)

@@ -52,11 +52,14 @@ def test_authenticate_and_passwords(session, village):
         users.authenticate(session, "cwork", "another-long-one")
 
 
-def test_password_hash_is_strong_by_default():
-    assert users.hash_password.__module__ == "points.users"
-    from werkzeug.security import generate_password_hash
+def test_password_hash_is_strong_by_default(monkeypatch):
+    """The suite hashes with fast PBKDF2 (conftest); the module's own default is scrypt."""
+    from tests.conftest import PRODUCTION_PASSWORD_METHOD
 
-    assert generate_password_hash("x", method="scrypt").startswith("scrypt:")
+    assert PRODUCTION_PASSWORD_METHOD == "scrypt"
+    monkeypatch.setattr(users, "PASSWORD_METHOD", PRODUCTION_PASSWORD_METHOD)
+    hashed = users.hash_password("long-enough-pw")
+    assert hashed.startswith("scrypt:") and "long-enough-pw" not in hashed
 
 
 def test_tokens_expire_and_revoke(session, village, fixed_clock):
