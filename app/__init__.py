@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from app import config
 from app.db import close_session
 from app.extensions import babel, compress, csrf, limiter, login_manager
+from app.security import RequestGlobals
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -59,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=86400,
     )
     app.json.ensure_ascii = False
+    app.app_ctx_globals_class = RequestGlobals
     app.url_map.converters["int"] = IdConverter
     if overrides:
         app.config.update(overrides)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
 from flask import abort, g, request
+from flask.ctx import _AppCtxGlobals
 from flask_login import UserMixin, current_user
 
 from app.db import get_session
 from app.extensions import login_manager
 from points import users as user_service
-from points.models import Role, User
+from points.models import Role, User, Village
 
 
 class SessionUser(UserMixin):
@@ -52,48 +54,73 @@ def bearer_token() -> str | None:
 
 
 def load_api_user() -> None:
-    """For /api/: a bearer token when given (401 when invalid), else the session cookie."""
+    """For /api/: a bearer token when given (401 when invalid), else the session cookie.
+
+    A token gives ``g.actor`` (ids and roles) with one query; ``g.user``, the full user,
+    is loaded only if the endpoint asks for it (:class:`RequestGlobals`).
+    """
     token = bearer_token()
     if token is not None:
-        user = user_service.user_for_token(get_session(), token)
-        if user is None:
+        actor = user_service.actor_for_token(get_session(), token)
+        if actor is None:
             abort(401)
-        g.api_user = user
+        g.token_actor = actor
+        g.pop("user", None)
         g.via_token = True
     else:
         g.via_token = False
 
 
-def acting_user() -> User | None:
-    user = g.get("api_user")
-    if user is not None:
-        return user
+class RequestGlobals(_AppCtxGlobals):
+    """Flask's ``g``, where a bearer-token request's ``g.user`` is read on first use."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "user":
+            actor = self.__dict__.get("token_actor")
+            if actor is not None:
+                user = self.__dict__["user"] = get_session().get(User, actor.id)
+                return user
+        return super().__getattr__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name == "user" and "user" not in self.__dict__ and "token_actor" in self.__dict__:
+            return self.user
+        return super().get(name, default)
+
+
+def current_actor() -> user_service.Actor | None:
+    actor = g.get("token_actor")
+    if actor is not None:
+        return actor
     if current_user.is_authenticated:
-        return current_user.user
+        return user_service.Actor.of(current_user.user)
     return None
 
 
-def require_user() -> User:
-    user = acting_user()
-    if user is None:
-        if is_api_request():
-            abort(401)
-        abort(login_manager.unauthorized())
-    if user.village_id is None:
-        abort(403)
-    return user
+def current_village() -> Village:
+    """The acting user's village (one primary-key read, none when the user is loaded)."""
+    return get_session().get(Village, g.actor.village_id)
 
 
 def require_role(*roles: Role | str):
-    """Decorator: the acting user must hold one of ``roles`` (none given: any logged-in user)."""
+    """Decorator: the acting user must hold one of ``roles`` (none given: any logged-in user).
+
+    Sets ``g.actor`` (id, village, roles) and ``g.user`` (the full user; for a bearer token
+    it is loaded when first used)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            user = require_user()
-            if roles and not user.has_role(*roles):
+            actor = current_actor()
+            if actor is None:
+                if is_api_request():
+                    abort(401)
+                abort(login_manager.unauthorized())
+            if actor.village_id is None or (roles and not actor.has_role(*roles)):
                 abort(403)
-            g.user = user
+            g.actor = actor
+            if g.get("token_actor") is None:
+                g.user = current_user.user
             return view(*args, **kwargs)
 
         wrapper.required_roles = tuple(Role(r) for r in roles)

@@ -12,7 +12,7 @@ import os
 from flask import Flask, jsonify, request
 from sqlalchemy import text
 
-from points.db import make_engine
+from points.db import begin_write, make_engine
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS bench_checkins (id INTEGER PRIMARY KEY {auto}, event_id INTEGER NOT NULL,"
@@ -58,6 +58,7 @@ def create_app() -> Flask:
         account, amount = int(body["household_id"]), int(body["amount"])
         lock = " FOR UPDATE" if postgres else ""
         with engine.begin() as conn:
+            begin_write(conn)  # SQLite: BEGIN IMMEDIATE before the read, as Cunyue does
             balance = conn.scalar(
                 text(f"SELECT balance FROM bench_accounts WHERE id = :id{lock}"), {"id": account}
             )

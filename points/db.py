@@ -1,21 +1,30 @@
 """Database plumbing: the declarative base, engines and sessions.
 
-SQLite gets WAL, foreign keys and a generous busy timeout on every connection. Because
-Python's sqlite3 driver only starts a transaction at the first write, a request that reads a
-balance and then writes could upgrade from reader to writer and fail; so every SQLite
-transaction on a *write* engine starts with ``BEGIN IMMEDIATE`` (one writer at a time, taken
-up front), while the *read* engine starts plain deferred transactions. PostgreSQL needs none
-of this: services lock rows with ``SELECT ... FOR UPDATE``.
+SQLite gets WAL, foreign keys and a generous busy timeout on every connection. A deferred
+SQLite transaction that reads a balance and then writes could fail to upgrade from reader to
+writer, and a plain read-then-write could overspend; so a *write* session's transaction is
+``BEGIN IMMEDIATE`` (one writer at a time), started by :func:`begin_write` — which every
+lock in the domain packages calls before it reads what a write depends on — or by the first
+write. Reads before that see the latest commits, as on PostgreSQL, and do not hold the
+single write lock, so writers queue for the short part that needs it. The *read* engine
+starts plain deferred transactions. On PostgreSQL services lock rows with
+``SELECT ... FOR UPDATE`` and :func:`begin_write` does nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
+import sqlite3
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -60,25 +69,126 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+class WriterQueue:
+    """Writers to one SQLite file take turns in order of arrival instead of polling.
+
+    SQLite's own busy handler makes a writer that finds the database locked sleep and retry
+    (1, 2, 5 ... up to 100 ms between tries), so under a burst of scans the lock sits idle
+    while waiters sleep, and some wait for seconds. Here a writer first takes this process's
+    mutex (threads queue on it), then an ``flock`` on ``<database>-writer`` (processes queue
+    on it), and only then ``BEGIN IMMEDIATE``; both are let go when the transaction ends.
+    The wait is bounded by the same timeout as SQLite's, after which the caller gets
+    SQLite's own "database is locked" error.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self.lock_path = database_path + "-writer"
+        self._mutex = threading.Lock()
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def _file(self) -> int:
+        # Opened per process: a descriptor inherited across gunicorn's fork would share the
+        # lock with the parent and every sibling.
+        if self._pid != os.getpid():
+            self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        if not self._mutex.acquire(timeout=timeout):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            fd, pause = self._file(), 0.0002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise sqlite3.OperationalError("database is locked") from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.002)
+        except BaseException:
+            self._mutex.release()
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self._file(), fcntl.LOCK_UN)
+        self._mutex.release()
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """A sqlite3 connection that lets its :class:`WriterQueue` turn go when it commits,
+    rolls back or closes."""
+
+    writer_queue: WriterQueue | None = None
+    holds_turn = False
+
+    def _end_turn(self) -> None:
+        if self.holds_turn:
+            self.holds_turn = False
+            self.writer_queue.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_turn()
+
+
+_writer_queues: dict[str, WriterQueue] = {}
+_writer_queues_lock = threading.Lock()
+
+
+def writer_queue_for(database_path: str) -> WriterQueue:
+    """The one queue of this process for a database file."""
+    path = os.path.realpath(database_path)
+    with _writer_queues_lock:
+        if path not in _writer_queues:
+            _writer_queues[path] = WriterQueue(path)
+        return _writer_queues[path]
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with Cunyue's connection settings for the database at ``url``."""
     if is_sqlite(url):
+        database = make_url(url).database
+        queue = writer_queue_for(database) if database and database != ":memory:" else None
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                "check_same_thread": False,
+                "factory": _QueuedConnection,
+            },
             **kwargs,
         )
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, queue)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _install_sqlite_hooks(engine: Engine, queue: WriterQueue | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins.
         dbapi_connection.isolation_level = None
+        dbapi_connection.writer_queue = queue
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -90,10 +200,66 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # A read session reads one consistent snapshot. A write session does not take the
+        # write lock here: its reads before the first lock see the latest commits (as on
+        # PostgreSQL), and begin_write() or its first write starts BEGIN IMMEDIATE.
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The safety net: a write outside a transaction starts one first, so every write of
+        # a request is atomic and a savepoint never opens a deferred transaction.
+        if _STARTS_WRITE.match(statement) and not conn.get_execution_options().get(READ_ONLY):
+            dbapi_connection = conn.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                _begin_immediate(dbapi_connection)
+
+
+_STARTS_WRITE = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.IGNORECASE
+)
+
+
+def _begin_immediate(dbapi_connection: Any) -> None:
+    queue = dbapi_connection.writer_queue
+    if queue is not None and not dbapi_connection.holds_turn:
+        queue.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000)
+        dbapi_connection.holds_turn = True
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_connection._end_turn()
+        raise
+
+
+def begin_write(session_or_connection: Session | Connection) -> None:
+    """Hold the database's write lock from here to the end of the transaction (SQLite).
+
+    Call it before reading anything a write depends on (a balance, a stock level, an event's
+    state). On PostgreSQL this does nothing: services lock the rows they read with
+    ``SELECT ... FOR UPDATE``.
+    """
+    conn = (
+        session_or_connection.connection()
+        if isinstance(session_or_connection, Session)
+        else session_or_connection
+    )
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.get_execution_options().get(READ_ONLY):
+        raise RuntimeError("writes need a write session, not a read session")
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        _begin_immediate(dbapi_connection)
+
+
+def attach_inserted(session: Session, obj: Any) -> Any:
+    """Make ``obj`` — a mapped object whose row a plain INSERT has just written, every column
+    set, primary key included — a persistent object of ``session`` without another query."""
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 class Database:

@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, caps, cards, ledger
 from points.clock import now
+from points.db import attach_inserted, begin_write
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.event_models import (
     Attendance,
@@ -215,18 +218,38 @@ def create_event(
     return event
 
 
-def get_event(
-    session: Session, village_id: int, event_id: int, *, lock: bool = False, share: bool = False
-) -> Event:
-    """The event; ``lock`` takes it FOR UPDATE (state changes), ``share`` FOR SHARE (a
-    check-in: many at once, but not while the event is being closed). SQLite's write
-    transactions are already exclusive."""
+def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = False) -> Event:
+    """The event; ``lock`` takes it FOR UPDATE (state changes; on SQLite the write lock).
+    Scans take a shared lock instead (:func:`hold_for_scan`)."""
     stmt = select(Event).where(Event.id == event_id)
-    if (lock or share) and session.connection().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Event, read=not lock)
-    event = session.scalars(stmt.execution_options(populate_existing=lock or share)).one_or_none()
+    if lock:
+        begin_write(session)
+        if session.connection().dialect.name != "sqlite":
+            stmt = stmt.with_for_update(of=Event)
+    event = session.scalars(stmt.execution_options(populate_existing=lock)).one_or_none()
     if event is None or event.village_id != village_id:
         raise NotFound("event")
+    return event
+
+
+_EVENTS = Event.__table__
+_SCAN_STATE = ("status", "opened_at", "closed_at")
+
+
+def hold_for_scan(session: Session, event: Event) -> Event:
+    """Take the event's shared lock for a scan and re-read its state under it: a close waits
+    for the scans in progress, and a scan after a close sees it closed. One small query, as
+    it runs inside the write lock at every scan."""
+    begin_write(session)
+    conn = session.connection()
+    stmt = select(*(_EVENTS.c[name] for name in _SCAN_STATE)).where(_EVENTS.c.id == event.id)
+    if conn.dialect.name != "sqlite":
+        stmt = stmt.with_for_update(read=True)
+    row = conn.execute(stmt).one_or_none()
+    if row is None:
+        raise NotFound("event")
+    for name, value in zip(_SCAN_STATE, row, strict=True):
+        set_committed_value(event, name, value)
     return event
 
 
@@ -286,37 +309,47 @@ def close_event(session: Session, event: Event, *, by_id: int | None) -> Event:
 class CheckinResult:
     attendance: Attendance
     created: bool
+    household_number: str = ""  # for the answer: the household's number and balance after
+    balance: int | None = None
 
 
-def rule_version_for(session: Session, event: Event) -> RuleVersion:
+def rule_version_for(session: Session, event: Event, village: Village | None = None) -> RuleVersion:
     """The version of the event's rule in force on the event's day (in the village's zone)."""
-    village = session.get(Village, event.village_id)
+    village = village or session.get(Village, event.village_id)
     return event.rule.version_on(event.starts_at.astimezone(village_zone(village)).date())
 
 
-def _award(
-    session: Session, event: Event, att: Attendance, amount: int, *, by_id: int | None
+def _capped(
+    session: Session, event: Event, version: RuleVersion, resident_id: int, amount: int
 ) -> int:
-    """Post ``amount`` (capped by the rule's monthly cap) for an attendance; the points given."""
-    village = session.get(Village, event.village_id)
-    rule = event.rule
-    version = rule_version_for(session, event)
-    at = now()
+    """``amount``, or what the rule's monthly cap leaves of it (0 when it is reached)."""
+    if version.monthly_cap is None:
+        return amount
     try:
         caps.check_monthly_cap(
             session,
-            village=village,
-            rule=rule,
+            village=session.get(Village, event.village_id),
+            rule=event.rule,
             version=version,
-            resident_id=att.resident_id,
+            resident_id=resident_id,
             amount=amount,
-            at=at,
+            at=now(),
         )
     except caps.MonthlyCapReached as exc:
-        amount = exc.details["remaining"]
-    if amount <= 0:
-        return 0
-    entry = ledger.post(
+        return exc.details["remaining"]
+    return amount
+
+
+def _post_award(
+    session: Session,
+    event: Event,
+    att: Attendance,
+    amount: int,
+    version: RuleVersion,
+    *,
+    by_id: int | None,
+) -> LedgerEntry:
+    return ledger.post(
         session,
         household_id=att.household_id,
         amount=amount,
@@ -327,6 +360,17 @@ def _award(
         note=event.title,
         created_by_id=by_id,
     )
+
+
+def _award(
+    session: Session, event: Event, att: Attendance, amount: int, *, by_id: int | None
+) -> int:
+    """Post ``amount`` (capped by the rule's monthly cap) for an attendance; the points given."""
+    version = rule_version_for(session, event)
+    amount = _capped(session, event, version, att.resident_id, amount)
+    if amount <= 0:
+        return 0
+    entry = _post_award(session, event, att, amount, version, by_id=by_id)
     if att.entry_id is None:
         att.entry_id = entry.id
     att.points_awarded += amount
@@ -382,6 +426,24 @@ def find_attendance(session: Session, event_id: int, resident_id: int) -> Attend
     )
 
 
+# A scan's statements, built once: they run inside the write lock on SQLite at every scan.
+_ATTENDANCES = Attendance.__table__
+_ATTENDANCE_ID = select(_ATTENDANCES.c.id).where(
+    _ATTENDANCES.c.event_id == bindparam("event_id"),
+    _ATTENDANCES.c.resident_id == bindparam("resident_id"),
+)
+# A twin that got in first (the household lock makes it rare) leaves no row to return.
+_INSERT_ATTENDANCE = {
+    "sqlite": sqlite_insert(_ATTENDANCES).on_conflict_do_nothing().returning(_ATTENDANCES.c.id),
+    "postgresql": pg_insert(_ATTENDANCES).on_conflict_do_nothing().returning(_ATTENDANCES.c.id),
+}
+_SET_ENTRY = (
+    update(_ATTENDANCES)
+    .where(_ATTENDANCES.c.id == bindparam("attendance_id"))
+    .values(entry_id=bindparam("new_entry_id"))
+)
+
+
 def check_in(
     session: Session,
     *,
@@ -399,47 +461,54 @@ def check_in(
     method = CheckinMethod(method)
     if client_id is not None and (len(client_id) > 64 or not client_id.isprintable()):
         raise ValidationFailed({"client_id": "1 to 64 printable characters"})
+    village = session.get(Village, event.village_id)  # read before the lock
     # The event first (shared: a close waits for scans in progress and scans after it see
     # it closed), then the household, which serializes the household's scans and awards.
     # close_event takes the same two locks in the same order.
-    event = get_event(session, event.village_id, event.id, share=True)
-    ledger.lock_household(session, resident.household_id)
-    existing = find_attendance(session, event.id, resident.id)
-    if existing is not None:
-        return CheckinResult(existing, False)
+    event = hold_for_scan(session, event)
+    figures = ledger.lock_figures(session, resident.household_id)
+    balance = figures.balance
+    conn = session.connection()
+    keys = {"event_id": event.id, "resident_id": resident.id}
+    if conn.execute(_ATTENDANCE_ID, keys).first() is not None:
+        return CheckinResult(find_attendance(session, event.id, resident.id), False)
     at = _check_time(event, scanned_at)
-    att = Attendance(
-        event_id=event.id,
-        resident_id=resident.id,
-        household_id=resident.household_id,
-        method=method,
-        checked_in_at=at,
-        recorded_at=now(),
-        recorded_by_id=by_id,
-        client_id=client_id or None,
-        device=(device or "")[:200],
-        points_awarded=0,
-        undo_reason="",
-    )
-    try:
-        with session.begin_nested():
-            session.add(att)
-            session.flush()
-    except IntegrityError:
-        # A twin got in first (the lock makes this rare); the first one stands.
-        existing = find_attendance(session, event.id, resident.id)
-        if existing is None:
-            raise
-        return CheckinResult(existing, False)
+    amount, version = 0, None
     if event.kind == EventKind.MEETING and not (
-        event.one_per_household and _household_already_earned(session, event, att.household_id)
+        event.one_per_household and _household_already_earned(session, event, resident.household_id)
     ):
-        _award(session, event, att, rule_version_for(session, event).points, by_id=by_id)
+        version = rule_version_for(session, event, village)
+        amount = _capped(session, event, version, resident.id, version.points)
+    values = {
+        **keys,
+        "household_id": resident.household_id,
+        "method": method,
+        "checked_in_at": at,
+        "recorded_at": now(),
+        "recorded_by_id": by_id,
+        "client_id": client_id or None,
+        "device": (device or "")[:200],
+        "checked_out_at": None,
+        "half_hours": None,
+        "points_awarded": amount,
+        "entry_id": None,
+        "undone_at": None,
+        "undo_reason": "",
+    }
+    attendance_id = conn.execute(_INSERT_ATTENDANCE[conn.dialect.name], values).scalar()
+    if attendance_id is None:
+        return CheckinResult(find_attendance(session, event.id, resident.id), False)
+    att = attach_inserted(session, Attendance(id=attendance_id, **values))
+    if amount > 0:
+        entry = _post_award(session, event, att, amount, version, by_id=by_id)
+        conn.execute(_SET_ENTRY, {"attendance_id": attendance_id, "new_entry_id": entry.id})
+        set_committed_value(att, "entry_id", entry.id)
+        balance = entry.balance_after
     elif event.kind == EventKind.VOLUNTEER and event.status == EventStatus.CLOSED:
         # A queued scan arriving after the close: settled as the close settled the others.
         _settle_volunteer(session, event, att, min(event.closed_at, event.ends_at), by_id=by_id)
-    session.flush()
-    return CheckinResult(att, True)
+        balance = ledger.lock_figures(session, resident.household_id).balance
+    return CheckinResult(att, True, figures.number, balance)
 
 
 def check_in_card(
@@ -500,7 +569,7 @@ def check_out(
     """Check a volunteer out; hours in half-hour steps bounded by the event's times."""
     if event.kind != EventKind.VOLUNTEER:
         raise NotVolunteerEvent()
-    event = get_event(session, event.village_id, event.id, share=True)  # as check_in
+    event = hold_for_scan(session, event)  # as check_in
     if event.status != EventStatus.OPEN:
         raise EventNotOpen(event_status=event.status.value)
     ledger.lock_household(session, resident.household_id)

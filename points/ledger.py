@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, bindparam, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from points.clock import now
-from points.db import READ_ONLY
+from points.db import attach_inserted, begin_write
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, Household, LedgerEntry, RuleVersion
 
@@ -43,10 +45,8 @@ CORRECTABLE_KINDS = frozenset({EntryKind.AWARD, EntryKind.DEDUCTION, EntryKind.E
 
 def lock_household(session: Session, household_id: int) -> Household:
     """Load a household and hold the lock that serializes writes to its points."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        if conn.get_execution_options().get(READ_ONLY):
-            raise RuntimeError("ledger writes need a write session (BEGIN IMMEDIATE) on SQLite")
+    begin_write(session)
+    if session.connection().dialect.name == "sqlite":
         stmt = select(Household).where(Household.id == household_id)
     else:
         stmt = select(Household).where(Household.id == household_id).with_for_update(of=Household)
@@ -109,6 +109,35 @@ def _hash(prev_hash: str, canonical_text: str) -> str:
     return hashlib.sha256((prev_hash + "\x1e" + canonical_text).encode()).hexdigest()
 
 
+def lock_figures(session: Session, household_id: int):
+    """Lock a household as :func:`lock_household` does, with one plain query: its village,
+    number and cached figures (balance, honour_score, ledger_seq, ledger_head)."""
+    begin_write(session)
+    conn = session.connection()
+    stmt = _FIGURES_SQLITE if conn.dialect.name == "sqlite" else _FIGURES_FOR_UPDATE
+    figures = conn.execute(stmt, {"household_id": household_id}).one_or_none()
+    if figures is None:
+        raise NotFound("household")
+    return figures
+
+
+# The statements of a post, built once: this runs inside the single write lock on SQLite,
+# at every scan and redemption.
+_HOUSEHOLDS = Household.__table__
+_ENTRIES = LedgerEntry.__table__
+_FIGURES = ("balance", "honour_score", "ledger_seq", "ledger_head")
+_FIGURES_SQLITE = select(
+    _HOUSEHOLDS.c.village_id, _HOUSEHOLDS.c.number, *(_HOUSEHOLDS.c[name] for name in _FIGURES)
+).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
+_FIGURES_FOR_UPDATE = _FIGURES_SQLITE.with_for_update()
+_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_UPDATE_FIGURES = (
+    update(_HOUSEHOLDS)
+    .where(_HOUSEHOLDS.c.id == bindparam("household_id"))
+    .values({name: bindparam(f"new_{name}") for name in _FIGURES})
+)
+
+
 def post(
     session: Session,
     *,
@@ -129,42 +158,56 @@ def post(
 
     A debit larger than the balance raises :class:`InsufficientPoints`, unless
     ``allow_partial`` (deductions, expiry, corrections), where it takes what there is.
+
+    The lock, the entry and the figures are three plain statements (this runs inside the
+    single write lock on SQLite, at every scan and redemption); a :class:`Household` the
+    session already holds is brought up to date without another query.
     """
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationFailed({"amount": "must be a whole number"})
     kind = EntryKind(kind)
-    household = lock_household(session, household_id)
-    if amount < 0 and household.balance + amount < 0:
+    figures = lock_figures(session, household_id)
+    if amount < 0 and figures.balance + amount < 0:
         if not allow_partial:
-            raise InsufficientPoints(balance=household.balance, needed=-amount)
-        amount = -household.balance
+            raise InsufficientPoints(balance=figures.balance, needed=-amount)
+        amount = -figures.balance
     if honour_delta is None:
         honour_delta = amount if kind in HONOUR_KINDS else 0
-    entry = LedgerEntry(
-        household_id=household.id,
-        seq=household.ledger_seq + 1,
-        resident_id=resident_id,
-        amount=amount,
-        honour_delta=honour_delta,
-        kind=kind,
-        rule_version_id=rule_version.id if rule_version is not None else None,
-        source_type=source[0] if source else None,
-        source_id=source[1] if source else None,
-        reverses_id=reverses.id if reverses is not None else None,
-        note=note or "",
-        created_by_id=created_by_id,
-        created_at=(at or now()).astimezone(UTC),
-        balance_after=household.balance + amount,
-        prev_hash=household.ledger_head or GENESIS,
+    values = {
+        "household_id": household_id,
+        "seq": figures.ledger_seq + 1,
+        "resident_id": resident_id,
+        "amount": amount,
+        "honour_delta": honour_delta,
+        "kind": kind,
+        "rule_version_id": rule_version.id if rule_version is not None else None,
+        "source_type": source[0] if source else None,
+        "source_id": source[1] if source else None,
+        "reverses_id": reverses.id if reverses is not None else None,
+        "note": note or "",
+        "created_by_id": created_by_id,
+        "created_at": (at or now()).astimezone(UTC),
+        "balance_after": figures.balance + amount,
+        "prev_hash": figures.ledger_head or GENESIS,
+    }
+    values["hash"] = _hash(values["prev_hash"], _canonical_values([values[n] for n in _NAMES]))
+    conn = session.connection()
+    entry_id = conn.execute(_INSERT_ENTRY, values).scalar_one()
+    new_figures = {
+        "balance": values["balance_after"],
+        "honour_score": figures.honour_score + honour_delta,
+        "ledger_seq": values["seq"],
+        "ledger_head": values["hash"],
+    }
+    conn.execute(
+        _UPDATE_FIGURES,
+        {"household_id": household_id, **{f"new_{k}": v for k, v in new_figures.items()}},
     )
-    entry.hash = entry_hash(entry.prev_hash, entry)
-    household.balance = entry.balance_after
-    household.honour_score += honour_delta
-    household.ledger_seq = entry.seq
-    household.ledger_head = entry.hash
-    session.add(entry)
-    session.flush()
-    return entry
+    household = session.identity_map.get(identity_key(Household, household_id))
+    if household is not None:
+        for name in _FIGURES:
+            set_committed_value(household, name, new_figures[name])
+    return attach_inserted(session, LedgerEntry(id=entry_id, **values))
 
 
 def correct(

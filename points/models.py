@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -51,6 +52,14 @@ IMPLIED_ROLES: dict[Role, frozenset[Role]] = {
     Role.ADMIN: frozenset({Role.HOST, Role.CLERK}),
 }
 STAFF_ROLES = frozenset({Role.HOST, Role.CLERK, Role.ADMIN, Role.SUPERVISOR})
+
+
+def with_implied_roles(roles: Iterable[Role]) -> frozenset[Role]:
+    """The roles given and the roles they bring with them."""
+    held = set(roles)
+    for role in list(held):
+        held |= IMPLIED_ROLES.get(role, frozenset())
+    return frozenset(held)
 
 
 class ResidentStatus(enum.StrEnum):
@@ -216,10 +225,7 @@ class User(Base):
 
     def roles_in(self, village_id: int | None) -> frozenset[Role]:
         """Roles held in a village, implied roles included."""
-        held = {r.role for r in self.role_rows if r.village_id == village_id}
-        for role in list(held):
-            held |= IMPLIED_ROLES.get(role, frozenset())
-        return frozenset(held)
+        return with_implied_roles(r.role for r in self.role_rows if r.village_id == village_id)
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -6,16 +6,17 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from points import audit
 from points.clock import now
 from points.errors import DomainError, DuplicateUsername, NotFound, ValidationFailed
-from points.models import ApiToken, Role, User, UserRole
+from points.models import ApiToken, Role, User, UserRole, with_implied_roles
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
@@ -245,11 +246,64 @@ def issue_token(
     return token, row
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token or "")))
-    if row is None or row.revoked_at is not None or row.expires_at <= now():
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: enough to check permissions and to sign entries, without loading the
+    user, the village and the resident (a scan or a redemption needs no more)."""
+
+    id: int
+    village_id: int | None
+    resident_id: int | None
+    roles: frozenset[Role]
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return any(Role(r) in self.roles for r in roles)
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.village_id, user.resident_id, user.roles)
+
+
+_TOKENS, _USERS, _USER_ROLES = ApiToken.__table__, User.__table__, UserRole.__table__
+# One query per API request, built once: the token's user, if the token is live and the
+# user active, with a row per role the user holds in its own village.
+_TOKEN_ACTOR = (
+    select(_USERS.c.id, _USERS.c.village_id, _USERS.c.resident_id, _USER_ROLES.c.role)
+    .select_from(
+        _TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id).outerjoin(
+            _USER_ROLES,
+            and_(
+                _USER_ROLES.c.user_id == _USERS.c.id,
+                _USER_ROLES.c.village_id == _USERS.c.village_id,
+            ),
+        )
+    )
+    .where(
+        _TOKENS.c.token_hash == bindparam("token_hash"),
+        _TOKENS.c.revoked_at.is_(None),
+        _TOKENS.c.expires_at > bindparam("now"),
+        _USERS.c.active.is_(True),
+    )
+)
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    """The acting user of a live bearer token; None for an unknown, expired or revoked one."""
+    rows = (
+        session.connection()
+        .execute(_TOKEN_ACTOR, {"token_hash": _token_hash(token or ""), "now": now()})
+        .all()
+    )
+    if not rows:
         return None
-    return row.user if row.user.active else None
+    user_id, village_id, resident_id, _ = rows[0]
+    roles = with_implied_roles(Role(row.role) for row in rows if row.role is not None)
+    return Actor(user_id, village_id, resident_id, roles)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    actor = actor_for_token(session, token)
+    return session.get(User, actor.id) if actor is not None else None
 
 
 def revoke_token(session: Session, token: str) -> bool:

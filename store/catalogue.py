@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from points import audit
+from points.db import begin_write
 from points.errors import NotFound, ValidationFailed
 from store.errors import DuplicateItemName
 from store.models import Item
@@ -187,13 +188,14 @@ def low_stock(session: Session, village_id: int) -> list[Item]:
 def lock_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Item]:
     """Load items for a stock change, locked in id order (PostgreSQL ``FOR UPDATE``).
 
-    SQLite's write transactions already hold the database's one write lock (BEGIN IMMEDIATE).
+    On SQLite the write transaction begins here (the database's one write lock).
     The fixed order keeps two transactions that lock several items from deadlocking.
     """
     ids = sorted(set(item_ids))
     if not ids:
         return {}
     stmt = select(Item).where(Item.id.in_(ids), Item.village_id == village_id).order_by(Item.id)
+    begin_write(session)
     if session.connection().dialect.name != "sqlite":
         stmt = stmt.with_for_update(of=Item)
     items = {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}

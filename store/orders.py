@@ -96,13 +96,16 @@ def redeem(
     first order instead of redeeming again.
     """
     basket = clean_lines(lines)
-    household = ledger.lock_household(session, household_id)
-    if household.village_id != village.id:
+    # What the receipt shows, read before the lock (on SQLite, before the write lock).
+    shown_household = session.get(Household, household_id)
+    if shown_household is None or shown_household.village_id != village.id:
         raise NotFound("household")
+    clerk = session.get(User, clerk_id) if clerk_id is not None else None
+    household = ledger.lock_figures(session, household_id)
     if counter_token is not None:
         first = find_by_token(session, counter_token)
         if first is not None:
-            if first.household_id != household.id or first.village_id != village.id:
+            if first.household_id != household_id or first.village_id != village.id:
                 raise ValidationFailed({"token": "not a valid value"})
             return first
     items = lock_items(session, village.id, basket)
@@ -117,7 +120,7 @@ def redeem(
             raise OutOfStock(item_id=item.id, item_name=item.name, stock=item.stock)
     limited = [i for i in basket if items[i].monthly_limit is not None]
     if limited:
-        used = used_this_month(session, village, household.id, limited, at)
+        used = used_this_month(session, village, household_id, limited, at)
         for item_id in limited:
             item, taken = items[item_id], used.get(item_id, 0)
             if taken + basket[item_id] > item.monthly_limit:
@@ -134,36 +137,43 @@ def redeem(
     order = Order(
         village_id=village.id,
         number="",
-        household_id=household.id,
+        household_id=household_id,
         resident_id=resident_id,
         total=total,
-        balance_after=household.balance - total,
+        balance_after=household.balance - total,  # the household is locked: post agrees
         clerk_id=clerk_id,
         counter_token=counter_token,
         created_at=at,
+        household=shown_household,
+        clerk=clerk,
+        lines=[
+            OrderLine(
+                item_id=item_id,
+                item_name=items[item_id].name,
+                unit=items[item_id].unit,
+                quantity=qty,
+                price=items[item_id].price,
+                amount=items[item_id].price * qty,
+            )
+            for item_id, qty in sorted(basket.items())
+        ],
     )
     session.add(order)
-    session.flush()
+    session.flush()  # the order's id: its number, the movements and the entry name it
     order.number = order_number(village, order)
-    for item_id in sorted(basket):
-        item, qty = items[item_id], basket[item_id]
-        session.add(
-            OrderLine(
-                order_id=order.id,
-                item_id=item.id,
-                item_name=item.name,
-                unit=item.unit,
-                quantity=qty,
-                price=item.price,
-                amount=item.price * qty,
-            )
-        )
+    for line in order.lines:
         stock.apply(
-            session, item, -qty, MovementKind.REDEMPTION, by_id=clerk_id, order_id=order.id, at=at
+            session,
+            items[line.item_id],
+            -line.quantity,
+            MovementKind.REDEMPTION,
+            by_id=clerk_id,
+            order_id=order.id,
+            at=at,
         )
-    entry = ledger.post(
+    ledger.post(
         session,
-        household_id=household.id,
+        household_id=household_id,
         amount=-total,
         kind=EntryKind.REDEMPTION,
         resident_id=resident_id,
@@ -172,9 +182,6 @@ def redeem(
         created_by_id=clerk_id,
         at=at,
     )
-    order.balance_after = entry.balance_after
-    session.flush()
-    session.refresh(order, ["lines"])
     return order
 
 

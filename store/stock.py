@@ -81,8 +81,7 @@ def apply(
         created_by_id=by_id,
         created_at=at or now(),
     )
-    session.add(movement)
-    session.flush()
+    session.add(movement)  # written with the caller's next flush or commit
     return movement
 
 

@@ -54,7 +54,7 @@ def revoke_token():
 @endpoint(responses={200: "me"})
 def me():
     """The acting user, their resident record and household."""
-    confirm_lazily(g.user.village_id)
+    confirm_lazily(g.actor.village_id)
     user = g.user
     resident = user.resident
     household = resident.household if resident else None

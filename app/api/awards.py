@@ -144,11 +144,11 @@ def create_claim(data):
 @endpoint(query=AwardQuery, responses={200: "list of awards"})
 def list_awards(args):
     """The village's awards, newest first; ``status`` filters."""
-    confirm_lazily(g.user.village_id)
+    confirm_lazily(g.actor.village_id)
     limit = residents.clean_limit(args["limit"])
     page = awards.list_awards(
         get_session(),
-        g.user.village_id,
+        g.actor.village_id,
         status=AwardStatus(args["status"]) if args["status"] else None,
         household_id=args["household_id"],
         limit=limit,
@@ -162,13 +162,13 @@ def list_awards(args):
 @endpoint(query=ListQuery, responses={200: "the household's awards and claims"})
 def my_awards(args):
     """Awards and claims concerning the acting resident's household, newest first."""
-    confirm_lazily(g.user.village_id)
+    confirm_lazily(g.actor.village_id)
     household_id = access.own_household_id(g.user)
     if household_id is None:
         return list_response([], None), 200
     page = awards.list_awards(
         get_session(),
-        g.user.village_id,
+        g.actor.village_id,
         household_id=household_id,
         limit=residents.clean_limit(args["limit"]),
         cursor=args["cursor"],
@@ -181,13 +181,13 @@ def my_awards(args):
 @endpoint(responses={200: "awards posted and inside their objection window"})
 def board():
     """积分公示: awards open for objections, for any user of the village."""
-    confirm_lazily(g.user.village_id)
-    items = awards.public_board(get_session(), g.user.village_id)
+    confirm_lazily(g.actor.village_id)
+    items = awards.public_board(get_session(), g.actor.village_id)
     return list_response([award_dict(a) for a in items], None), 200
 
 
 def _visible_award(award_id: int):
-    award = awards.get_award(get_session(), g.user.village_id, award_id)
+    award = awards.get_award(get_session(), g.actor.village_id, award_id)
     if not (access.is_staff(g.user) or access.own_household_id(g.user) == award.household_id):
         abort(404)
     return award
@@ -233,7 +233,7 @@ def approve_award(award_id: int):
     """Approve a pending award: posted for the village's objection window."""
     session = get_session()
     award = awards.approve(
-        session, awards.get_award(session, g.user.village_id, award_id), by=g.user
+        session, awards.get_award(session, g.actor.village_id, award_id), by=g.user
     )
     return award_dict(award), 200
 
@@ -248,7 +248,7 @@ def approve_award(award_id: int):
 def reject_award(award_id: int, data):
     """Reject a pending award with a reason."""
     session = get_session()
-    award = awards.get_award(session, g.user.village_id, award_id)
+    award = awards.get_award(session, g.actor.village_id, award_id)
     awards.reject(session, award, by=g.user, reason=data["reason"])
     return award_dict(award), 200
 
@@ -265,7 +265,7 @@ def reject_award(award_id: int, data):
 def object_to_award(award_id: int, data):
     """A resident of the village objects to a posted award; the award is held."""
     session = get_session()
-    award = awards.get_award(session, g.user.village_id, award_id)
+    award = awards.get_award(session, g.actor.village_id, award_id)
     objection = awards.object_to(session, award, by=g.user, reason=data["reason"])
     return objection_dict(objection), 201
 
@@ -277,11 +277,11 @@ def list_objections(args):
     """``status=open``: the queue (admin, supervisor); ``status=mine``: the user's own."""
     session = get_session()
     if args["status"] == "mine":
-        items = awards.objections_by(session, g.user.id)
+        items = awards.objections_by(session, g.actor.id)
     else:
         if not g.user.has_role(Role.ADMIN, Role.SUPERVISOR):
             abort(403)
-        items = awards.open_objections(session, g.user.village_id)
+        items = awards.open_objections(session, g.actor.village_id)
     return list_response([objection_dict(o) for o in items], None), 200
 
 
@@ -295,7 +295,7 @@ def list_objections(args):
 def decide_objection(objection_id: int, data):
     """Uphold (the award is rejected) or dismiss (it continues) with a written reason."""
     session = get_session()
-    objection = awards.get_objection(session, g.user.village_id, objection_id)
+    objection = awards.get_objection(session, g.actor.village_id, objection_id)
     awards.decide_objection(
         session,
         objection,
@@ -320,7 +320,7 @@ def correct_entry(entry_id: int, data):
     """Reverse a ledger entry with a new, linked correction entry and a reason."""
     fix = awards.correct_entry(
         get_session(),
-        village_id=g.user.village_id,
+        village_id=g.actor.village_id,
         entry_id=entry_id,
         reason=data["reason"],
         by=g.user,
@@ -363,6 +363,6 @@ def set_expiry(data):
         mode=data["mode"],
         month=data["month"],
         day=data["day"],
-        by_id=g.user.id,
+        by_id=g.actor.id,
     )
     return _expiry_dict(village), 200

@@ -23,7 +23,7 @@ def secret() -> str:
 
 def visible_resident(resident_id: int):
     """The resident for staff of the village or for the resident themself; else 404."""
-    resident = residents.get_resident(get_session(), g.user.village_id, resident_id)
+    resident = residents.get_resident(get_session(), g.actor.village_id, resident_id)
     if not (g.user.is_staff or g.user.resident_id == resident.id):
         abort(404)
     return resident
@@ -79,8 +79,8 @@ def card_svg(resident_id: int):
 @endpoint(responses={200: "the new card"}, errors=("not_found",))
 def reissue_card(resident_id: int):
     """A new card; the old payload and short code then answer ``invalid_card``."""
-    resident = residents.get_resident(get_session(), g.user.village_id, resident_id)
-    cards.reissue(get_session(), resident, by_id=g.user.id)
+    resident = residents.get_resident(get_session(), g.actor.village_id, resident_id)
+    cards.reissue(get_session(), resident, by_id=g.actor.id)
     return card_dict(resident), 200
 
 
@@ -89,7 +89,7 @@ def reissue_card(resident_id: int):
 @endpoint(body=ResolveBody, responses={200: "resident and household"}, errors=("invalid_card",))
 def resolve_card(data):
     """Who a scanned card (payload or short code) belongs to."""
-    resident = cards.resolve(get_session(), secret(), g.user.village_id, data["payload"])
+    resident = cards.resolve(get_session(), secret(), g.actor.village_id, data["payload"])
     h = resident.household
     return {
         "resident": {"id": resident.id, "name": resident.name},

@@ -127,7 +127,7 @@ def endpoint(
                 else None
             )
             if key is not None:
-                user = g.user
+                user = g.actor
                 fingerprint = idempotency.request_fingerprint(
                     request.method, request.path, request.get_json(silent=True)
                 )

@@ -93,11 +93,14 @@ def checkin_response(result: events.CheckinResult):
             "checked_in_at": iso(a.checked_in_at),
             "resident": {"id": a.resident.id, "name": a.resident.name},
         }, 200
-    h = a.resident.household
     return {
         "attendance_id": a.id,
         "resident": {"id": a.resident.id, "name": a.resident.name},
-        "household": {"id": h.id, "number": h.number, "balance": h.balance},
+        "household": {
+            "id": a.household_id,
+            "number": result.household_number,
+            "balance": result.balance,
+        },
         "checked_in_at": iso(a.checked_in_at),
         "method": a.method.value,
         "points_awarded": a.points_awarded,
@@ -105,7 +108,7 @@ def checkin_response(result: events.CheckinResult):
 
 
 def _event(event_id: int, *, lock: bool = False) -> Event:
-    return events.get_event(get_session(), g.user.village_id, event_id, lock=lock)
+    return events.get_event(get_session(), g.actor.village_id, event_id, lock=lock)
 
 
 def _device() -> str:
@@ -117,7 +120,7 @@ def _resident_from(data) -> object:
         return None
     if data.get("resident_id") is None:
         raise ValidationFailed({"card": "a card or a resident_id"})
-    return get_resident(get_session(), g.user.village_id, data["resident_id"])
+    return get_resident(get_session(), g.actor.village_id, data["resident_id"])
 
 
 @bp.post("/events")
@@ -126,7 +129,7 @@ def _resident_from(data) -> object:
 def create_event(data):
     """Schedule a meeting or volunteer event."""
     event = events.create_event(
-        get_session(), village_id=g.user.village_id, by_id=g.user.id, **data
+        get_session(), village_id=g.actor.village_id, by_id=g.actor.id, **data
     )
     return event_dict(event), 201
 
@@ -136,7 +139,7 @@ def create_event(data):
 @endpoint(responses={200: "events, newest first"})
 def list_events():
     """The village's events."""
-    items = events.list_events(get_session(), g.user.village_id)
+    items = events.list_events(get_session(), g.actor.village_id)
     return list_response([event_dict(e) for e in items], None), 200
 
 
@@ -153,7 +156,7 @@ def get_event(event_id: int):
 @endpoint(responses={200: "opened"}, errors=("not_found", "invalid_transition"))
 def open_event(event_id: int):
     """Open the event for check-in."""
-    event = events.open_event(get_session(), _event(event_id, lock=True), by_id=g.user.id)
+    event = events.open_event(get_session(), _event(event_id, lock=True), by_id=g.actor.id)
     return event_dict(event), 200
 
 
@@ -162,7 +165,7 @@ def open_event(event_id: int):
 @endpoint(responses={200: "closed"}, errors=("not_found", "invalid_transition"))
 def close_event(event_id: int):
     """Close the event; volunteers not checked out are settled at the event's end."""
-    event = events.close_event(get_session(), _event(event_id), by_id=g.user.id)
+    event = events.close_event(get_session(), _event(event_id), by_id=g.actor.id)
     return event_dict(event), 200
 
 
@@ -182,7 +185,7 @@ def check_in(event_id: int, data):
         "scanned_at": data["scanned_at"],
         "client_id": data["client_id"],
         "device": _device(),
-        "by_id": g.user.id,
+        "by_id": g.actor.id,
     }
     resident = _resident_from(data)
     if resident is None:
@@ -214,10 +217,10 @@ def check_out(event_id: int, data):
     session = get_session()
     event = _event(event_id)
     resident = _resident_from(data) or cards.resolve(
-        session, current_app.config["SECRET_KEY"], g.user.village_id, data["card"]
+        session, current_app.config["SECRET_KEY"], g.actor.village_id, data["card"]
     )
     att = events.check_out(
-        session, event=event, resident=resident, at=data["scanned_at"], by_id=g.user.id
+        session, event=event, resident=resident, at=data["scanned_at"], by_id=g.actor.id
     )
     return {
         "attendance_id": att.id,
@@ -236,7 +239,7 @@ def undo_checkin(event_id: int, attendance_id: int, data):
     att = get_session().get(Attendance, attendance_id)
     if att is None or att.event_id != event.id:
         abort(404)
-    att = events.undo_checkin(get_session(), attendance=att, reason=data["reason"], by_id=g.user.id)
+    att = events.undo_checkin(get_session(), attendance=att, reason=data["reason"], by_id=g.actor.id)
     return attendance_dict(att), 200
 
 
@@ -264,7 +267,7 @@ def self_check_in(data):
     if g.user.resident is None:
         abort(403)
     event = events.resolve_rotating(
-        session, current_app.config["SECRET_KEY"], g.user.village_id, data["payload"]
+        session, current_app.config["SECRET_KEY"], g.actor.village_id, data["payload"]
     )
     result = events.check_in(
         session,
@@ -273,7 +276,7 @@ def self_check_in(data):
         method=CheckinMethod.EVENT_QR,
         client_id=data["client_id"],
         device=_device(),
-        by_id=g.user.id,
+        by_id=g.actor.id,
     )
     return checkin_response(result)
 

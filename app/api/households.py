@@ -35,7 +35,7 @@ class LedgerQuery(ListQuery):
 
 def visible_household(household_id: int):
     """The household if the acting user may see it; 404 for another village or household."""
-    household = residents.get_household(get_session(), g.user.village_id, household_id)
+    household = residents.get_household(get_session(), g.actor.village_id, household_id)
     if not access.can_view_household(g.user, household):
         abort(404)
     return household
@@ -48,7 +48,7 @@ def list_households(args):
     """Households of the village; ``q`` matches number, member name or pinyin initials."""
     limit = residents.clean_limit(args["limit"])
     page = residents.search_households(
-        get_session(), g.user.village_id, args["q"], limit=limit, cursor=args["cursor"]
+        get_session(), g.actor.village_id, args["q"], limit=limit, cursor=args["cursor"]
     )
     return list_response([household_brief(h) for h in page.items], page.next_cursor), 200
 
@@ -58,7 +58,7 @@ def list_households(args):
 @endpoint(responses={200: "household"}, errors=("not_found",))
 def get_household(household_id: int):
     """One household with its members (staff, or a member of the household)."""
-    confirm_lazily(g.user.village_id)
+    confirm_lazily(g.actor.village_id)
     return household_detail(visible_household(household_id)), 200
 
 
@@ -67,7 +67,7 @@ def get_household(household_id: int):
 @endpoint(query=LedgerQuery, responses={200: "ledger entries, newest first"}, errors=("not_found",))
 def household_ledger(household_id: int, args):
     """The household's ledger entries, newest first."""
-    confirm_lazily(g.user.village_id)
+    confirm_lazily(g.actor.village_id)
     household = visible_household(household_id)
     limit = residents.clean_limit(args["limit"])
     before = residents.decode_cursor(args["cursor"])
@@ -87,7 +87,7 @@ def household_ledger(household_id: int, args):
 def create_resident(data):
     """Add a resident (the household is created when its number is new)."""
     resident = residents.create_resident(
-        get_session(), village_id=g.user.village_id, by_id=g.user.id, **data
+        get_session(), village_id=g.actor.village_id, by_id=g.actor.id, **data
     )
     return {
         "id": resident.id,

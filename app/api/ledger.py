@@ -17,7 +17,7 @@ from points.models import Role
 @endpoint(responses={200: "verification report"})
 def verify_ledger():
     """Recompute every hash chain and cached balance of the village."""
-    report = ledger.verify(get_session(), village_id=g.user.village_id)
+    report = ledger.verify(get_session(), village_id=g.actor.village_id)
     return {
         "ok": report.ok,
         "entries": report.entries,

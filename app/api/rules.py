@@ -41,7 +41,7 @@ class RuleBody(Body):
 @endpoint(query=RuleQuery, responses={200: "rules"})
 def list_rules(args):
     """The village's rules with their current terms."""
-    items = rules.list_rules(get_session(), g.user.village_id, active_only=bool(args["active"]))
+    items = rules.list_rules(get_session(), g.actor.village_id, active_only=bool(args["active"]))
     return list_response([rule_dict(r) for r in items], None), 200
 
 
@@ -61,14 +61,14 @@ def create_rule(data):
     code = data.pop("code")
     rule = rules.create_rule(
         session,
-        village_id=g.user.village_id,
+        village_id=g.actor.village_id,
         code=code,
         terms=rules.clean_terms(data),
         effective_from=effective,
-        by_id=g.user.id,
+        by_id=g.actor.id,
     )
     if not active:
-        rules.set_active(session, rule, False, by_id=g.user.id)
+        rules.set_active(session, rule, False, by_id=g.actor.id)
     return rule_dict(rule), 201
 
 
@@ -100,7 +100,7 @@ def _rule_with_history(rule):
 @endpoint(responses={200: "rule with its version history"}, errors=("not_found",))
 def get_rule(rule_id: int):
     """One rule and every version of its terms, newest first."""
-    return _rule_with_history(rules.get_rule(get_session(), g.user.village_id, rule_id)), 200
+    return _rule_with_history(rules.get_rule(get_session(), g.actor.village_id, rule_id)), 200
 
 
 @bp.post("/rules/<int:rule_id>/revise")
@@ -109,10 +109,10 @@ def get_rule(rule_id: int):
 def revise_rule(rule_id: int, data):
     """A new version of the rule's terms from ``effective_from``; awards keep their version."""
     session = get_session()
-    rule = rules.get_rule(session, g.user.village_id, rule_id)
+    rule = rules.get_rule(session, g.actor.village_id, rule_id)
     effective: date = data.pop("effective_from") or village_today(g.user.village)
     rules.revise_rule(
-        session, rule, terms=rules.clean_terms(data), effective_from=effective, by_id=g.user.id
+        session, rule, terms=rules.clean_terms(data), effective_from=effective, by_id=g.actor.id
     )
     return _rule_with_history(rule), 201
 
@@ -123,6 +123,6 @@ def revise_rule(rule_id: int, data):
 def set_rule_active(rule_id: int, data):
     """Deactivate (or reactivate) a rule; rules are never deleted."""
     session = get_session()
-    rule = rules.get_rule(session, g.user.village_id, rule_id)
-    rules.set_active(session, rule, data["active"], by_id=g.user.id)
+    rule = rules.get_rule(session, g.actor.village_id, rule_id)
+    rules.set_active(session, rule, data["active"], by_id=g.actor.id)
     return rule_dict(rule), 200

@@ -11,7 +11,7 @@ from marshmallow import fields, validates_schema
 from app.api import bp
 from app.api.common import Body, Query, endpoint, id_field, iso, list_response
 from app.db import get_session
-from app.security import STAFF, require_role
+from app.security import STAFF, current_village, require_role
 from points import access, cards
 from points.models import Role
 from store import catalogue, donations, orders, stock
@@ -162,7 +162,7 @@ def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
 @endpoint(query=ItemQuery, responses={200: "items"})
 def list_items(args):
     """The catalogue; ``active=true`` for what is on sale."""
-    items = catalogue.list_items(get_session(), g.user.village_id, active_only=bool(args["active"]))
+    items = catalogue.list_items(get_session(), g.actor.village_id, active_only=bool(args["active"]))
     return list_response([item_dict(i) for i in items], None), 200
 
 
@@ -179,10 +179,10 @@ def create_item(data):
     opening = data.pop("stock")
     item = catalogue.create_item(
         get_session(),
-        village_id=g.user.village_id,
+        village_id=g.actor.village_id,
         data=_item_fields(data),
         stock=opening,
-        by_id=g.user.id,
+        by_id=g.actor.id,
     )
     return item_dict(item), 201
 
@@ -195,8 +195,8 @@ def create_item(data):
 def update_item(item_id: int, data):
     """Edit an item, or deactivate it with ``{"active": false}`` (items are never deleted)."""
     session = get_session()
-    item = catalogue.get_item(session, g.user.village_id, item_id)
-    catalogue.update_item(session, item, data=_item_fields(data), by_id=g.user.id)
+    item = catalogue.get_item(session, g.actor.village_id, item_id)
+    catalogue.update_item(session, item, data=_item_fields(data), by_id=g.actor.id)
     return item_dict(item), 200
 
 
@@ -212,13 +212,13 @@ def move_stock(item_id: int, data):
     """A purchase, donation, stocktake correction or damage/expiry of one item."""
     movement = stock.move(
         get_session(),
-        village_id=g.user.village_id,
+        village_id=g.actor.village_id,
         item_id=item_id,
         delta=data["delta"],
         kind=data["reason"],
         note=data["note"],
         funding=data["funding"],
-        by_id=g.user.id,
+        by_id=g.actor.id,
     )
     return {"stock": movement.stock_after, "movement_id": movement.id}, 200
 
@@ -238,10 +238,10 @@ def stocktake(data):
         counts[row["item_id"]] = row["counted"]
     moves = stock.stocktake(
         get_session(),
-        village_id=g.user.village_id,
+        village_id=g.actor.village_id,
         counts=counts,
         note=data["note"],
-        by_id=g.user.id,
+        by_id=g.actor.id,
     )
     return {
         "movements": [
@@ -256,7 +256,7 @@ def stocktake(data):
 def create_donation(data):
     """捐赠登记: items (or new items) and quantities; stock goes up."""
     donation = donations.record_donation(
-        get_session(), village=g.user.village, by_id=g.user.id, **data
+        get_session(), village=g.user.village, by_id=g.actor.id, **data
     )
     return {
         "id": donation.id,
@@ -275,7 +275,7 @@ def create_donation(data):
 @endpoint(responses={200: "donations, newest first"})
 def list_donations():
     """The village's donations, newest first."""
-    rows = donations.list_donations(get_session(), g.user.village_id)
+    rows = donations.list_donations(get_session(), g.actor.village_id)
     return list_response(
         [
             {
@@ -313,15 +313,15 @@ def redeem(data):
     household_id = data["household_id"]
     if data["card"] is not None:
         resident = cards.resolve(
-            session, current_app.config["SECRET_KEY"], g.user.village_id, data["card"]
+            session, current_app.config["SECRET_KEY"], g.actor.village_id, data["card"]
         )
         household_id, resident_id = resident.household_id, resident.id
     order = orders.redeem(
         session,
-        village=g.user.village,
+        village=current_village(),
         household_id=household_id,
         lines=data["lines"],
-        clerk_id=g.user.id,
+        clerk_id=g.actor.id,
         resident_id=resident_id,
     )
     return order_dict(order), 201
@@ -332,7 +332,7 @@ def redeem(data):
 @endpoint(responses={200: "order"}, errors=("not_found",))
 def get_redemption(order_id: int):
     """One order (staff, or a member of the household)."""
-    order = orders.get_order(get_session(), g.user.village_id, order_id)
+    order = orders.get_order(get_session(), g.actor.village_id, order_id)
     if not access.can_view_household(g.user, order.household):
         abort(404)
     return order_dict(order), 200
