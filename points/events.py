@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, exists, func, select, text, update
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, caps, cards, ledger
@@ -221,12 +219,19 @@ def create_event(
 def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = False) -> Event:
     """The event; ``lock`` takes it FOR UPDATE (state changes; on SQLite the write lock).
     Scans take a shared lock instead (:func:`hold_for_scan`)."""
-    stmt = select(Event).where(Event.id == event_id)
+    # The rule and its versions in the same query: a scan needs the version of the day.
+    stmt = (
+        select(Event)
+        .where(Event.id == event_id)
+        .options(joinedload(Event.rule).joinedload(Rule.versions))
+    )
     if lock:
         begin_write(session)
         if session.connection().dialect.name != "sqlite":
             stmt = stmt.with_for_update(of=Event)
-    event = session.scalars(stmt.execution_options(populate_existing=lock)).one_or_none()
+    event = (
+        session.scalars(stmt.execution_options(populate_existing=lock)).unique().one_or_none()
+    )
     if event is None or event.village_id != village_id:
         raise NotFound("event")
     return event
@@ -433,10 +438,18 @@ _ATTENDANCE_ID = select(_ATTENDANCES.c.id).where(
     _ATTENDANCES.c.resident_id == bindparam("resident_id"),
 )
 # A twin that got in first (the household lock makes it rare) leaves no row to return.
-_INSERT_ATTENDANCE = {
-    "sqlite": sqlite_insert(_ATTENDANCES).on_conflict_do_nothing().returning(_ATTENDANCES.c.id),
-    "postgresql": pg_insert(_ATTENDANCES).on_conflict_do_nothing().returning(_ATTENDANCES.c.id),
-}
+# Written as text, the same on SQLite and PostgreSQL: SQLAlchemy's ON CONFLICT constructs
+# are compiled afresh at every execution, which costs more than the rest of the insert.
+_INSERTED_COLUMNS = [c for c in _ATTENDANCES.columns if c.key != "id"]
+_INSERT_ATTENDANCE = (
+    text(
+        f"INSERT INTO {_ATTENDANCES.name} ({', '.join(c.name for c in _INSERTED_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + c.key for c in _INSERTED_COLUMNS)}) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
+    .bindparams(*(bindparam(c.key, type_=c.type) for c in _INSERTED_COLUMNS))
+    .columns(_ATTENDANCES.c.id)
+)
 _SET_ENTRY = (
     update(_ATTENDANCES)
     .where(_ATTENDANCES.c.id == bindparam("attendance_id"))
@@ -495,7 +508,7 @@ def check_in(
         "undone_at": None,
         "undo_reason": "",
     }
-    attendance_id = conn.execute(_INSERT_ATTENDANCE[conn.dialect.name], values).scalar()
+    attendance_id = conn.execute(_INSERT_ATTENDANCE, values).scalar()
     if attendance_id is None:
         return CheckinResult(find_attendance(session, event.id, resident.id), False)
     att = attach_inserted(session, Attendance(id=attendance_id, **values))

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, ledger
 from points.caps import month_bounds
 from points.clock import now
+from points.db import attach_inserted
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
 from points.villages import village_today, village_zone
@@ -71,9 +73,9 @@ def used_this_month(
     return {item_id: int(total) for item_id, total in rows}
 
 
-def order_number(village: Village, order: Order) -> str:
-    day = order.created_at.astimezone(village_zone(village)).strftime("%Y%m%d")
-    return f"{day}-{order.id:05d}"
+def order_number(village: Village, created_at: datetime, order_id: int) -> str:
+    day = created_at.astimezone(village_zone(village)).strftime("%Y%m%d")
+    return f"{day}-{order_id:05d}"
 
 
 def find_by_token(session: Session, counter_token: str) -> Order | None:
@@ -134,55 +136,78 @@ def redeem(
     total = sum(items[i].price * q for i, q in basket.items())
     if total > household.balance:
         raise InsufficientPoints(balance=household.balance, needed=total)
-    order = Order(
-        village_id=village.id,
-        number="",
-        household_id=household_id,
-        resident_id=resident_id,
-        total=total,
-        balance_after=household.balance - total,  # the household is locked: post agrees
-        clerk_id=clerk_id,
-        counter_token=counter_token,
-        created_at=at,
-        household=shown_household,
-        clerk=clerk,
-        lines=[
-            OrderLine(
-                item_id=item_id,
-                item_name=items[item_id].name,
-                unit=items[item_id].unit,
-                quantity=qty,
-                price=items[item_id].price,
-                amount=items[item_id].price * qty,
-            )
-            for item_id, qty in sorted(basket.items())
-        ],
-    )
-    session.add(order)
-    session.flush()  # the order's id: its number, the movements and the entry name it
-    order.number = order_number(village, order)
-    for line in order.lines:
+    order_id = _next_order_id(session)
+    values = {
+        "id": order_id,
+        "village_id": village.id,
+        "number": order_number(village, at, order_id),
+        "household_id": household_id,
+        "resident_id": resident_id,
+        "total": total,
+        "balance_after": household.balance - total,  # the household is locked: post agrees
+        "status": OrderStatus.COMPLETED,
+        "clerk_id": clerk_id,
+        "counter_token": counter_token,
+        "created_at": at,
+        "voided_at": None,
+        "voided_by_id": None,
+        "void_reason": "",
+        "refund_balance_after": None,
+    }
+    conn = session.connection()
+    conn.execute(_INSERT_ORDER, values)
+    order = attach_inserted(session, Order(**values))
+    order_lines = []
+    for item_id, qty in sorted(basket.items()):
+        item = items[item_id]
+        line = {
+            "order_id": order_id,
+            "item_id": item_id,
+            "item_name": item.name,
+            "unit": item.unit,
+            "quantity": qty,
+            "price": item.price,
+            "amount": item.price * qty,
+        }
+        line_id = conn.execute(_INSERT_LINE, line).scalar_one()
+        order_lines.append(attach_inserted(session, OrderLine(id=line_id, **line)))
         stock.apply(
-            session,
-            items[line.item_id],
-            -line.quantity,
-            MovementKind.REDEMPTION,
-            by_id=clerk_id,
-            order_id=order.id,
-            at=at,
+            session, item, -qty, MovementKind.REDEMPTION, by_id=clerk_id, order_id=order_id, at=at
         )
+    # What the receipt shows, without reading it again.
+    set_committed_value(order, "lines", order_lines)
+    set_committed_value(order, "household", shown_household)
+    set_committed_value(order, "clerk", clerk)
+    set_committed_value(order, "resident", None)
+    set_committed_value(order, "voided_by", None)
     ledger.post(
         session,
         household_id=household_id,
         amount=-total,
         kind=EntryKind.REDEMPTION,
         resident_id=resident_id,
-        source=("order", order.id),
+        source=("order", order_id),
         note=order.number,
         created_by_id=clerk_id,
         at=at,
     )
     return order
+
+
+_ORDERS = Order.__table__
+_INSERT_ORDER = insert(_ORDERS)
+_INSERT_LINE = insert(OrderLine.__table__).returning(OrderLine.__table__.c.id)
+
+
+def _next_order_id(session: Session) -> int:
+    """The new order's id, taken before the insert so that its number (which shows the id)
+    is written with it. On SQLite the caller holds the write lock."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return conn.execute(select(func.coalesce(func.max(_ORDERS.c.id), 0) + 1)).scalar_one()
+    return conn.execute(
+        select(func.nextval(func.pg_get_serial_sequence(_ORDERS.name, "id")))
+    ).scalar_one()
 
 
 def get_order(session: Session, village_id: int, order_id: int) -> Order:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from points.clock import now
+from points.db import attach_inserted
 from points.errors import NotFound, ValidationFailed
 from store.catalogue import lock_items
 from store.errors import NegativeStock
@@ -51,6 +53,15 @@ def clean_funding(funding: Any) -> Funding | None:
         raise ValidationFailed({"funding": "budget, donation, collective or other"}) from None
 
 
+_ITEMS = Item.__table__
+_MOVEMENTS = StockMovement.__table__
+# Built once: a redemption runs this inside the write lock on SQLite.
+_SET_STOCK = (
+    update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id")).values(stock=bindparam("new_stock"))
+)
+_INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
+
+
 def apply(
     session: Session,
     item: Item,
@@ -67,22 +78,25 @@ def apply(
     """Change a locked item's stock by ``delta`` and record the movement (caller holds the lock)."""
     if item.stock + delta < 0:
         raise NegativeStock(item_id=item.id, stock=item.stock)
-    item.stock += delta
-    movement = StockMovement(
-        village_id=item.village_id,
-        item_id=item.id,
-        delta=delta,
-        kind=kind,
-        funding=funding,
-        note=note or "",
-        order_id=order_id,
-        donation_id=donation_id,
-        stock_after=item.stock,
-        created_by_id=by_id,
-        created_at=at or now(),
-    )
-    session.add(movement)  # written with the caller's next flush or commit
-    return movement
+    session.flush()  # an item or order the caller has only added is written first
+    values = {
+        "village_id": item.village_id,
+        "item_id": item.id,
+        "delta": delta,
+        "kind": kind,
+        "funding": funding,
+        "note": note or "",
+        "order_id": order_id,
+        "donation_id": donation_id,
+        "stock_after": item.stock + delta,
+        "created_by_id": by_id,
+        "created_at": at or now(),
+    }
+    conn = session.connection()
+    conn.execute(_SET_STOCK, {"item_id": item.id, "new_stock": values["stock_after"]})
+    set_committed_value(item, "stock", values["stock_after"])
+    movement_id = conn.execute(_INSERT_MOVEMENT, values).scalar_one()
+    return attach_inserted(session, StockMovement(id=movement_id, **values))
 
 
 def move(
