@@ -77,7 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
 
-    from app import cli, errors, views
+    from app import assets, cli, errors, views
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
@@ -90,6 +90,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for bp in (auth_bp, admin_bp, resident_bp, api_bp, awards_bp, host_bp, attend_bp, shop_bp):
         app.register_blueprint(bp)
     views.register(app)
+    assets.register(app)
     errors.register(app)
     cli.register(app)
 
