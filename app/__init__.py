@@ -83,11 +83,22 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.auth.routes import bp as auth_bp
     from app.awards.routes import bp as awards_bp
     from app.host.attend import bp as attend_bp
+    from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
 
-    for bp in (auth_bp, admin_bp, resident_bp, api_bp, awards_bp, host_bp, attend_bp, shop_bp):
+    for bp in (
+        auth_bp,
+        admin_bp,
+        resident_bp,
+        api_bp,
+        awards_bp,
+        host_bp,
+        attend_bp,
+        offline_bp,
+        shop_bp,
+    ):
         app.register_blueprint(bp)
     views.register(app)
     assets.register(app)

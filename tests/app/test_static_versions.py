@@ -1,8 +1,9 @@
-"""Static files by versioned URLs (?v=<hash of the file>), kept a year."""
+"""Static files by versioned URLs (?v=<hash of the file>), kept a year; the host's worker."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from datetime import timedelta
@@ -44,6 +45,8 @@ def test_pages_link_their_static_files_by_content_hash(client):
     html = client.get("/login").text
     css = _short_hash(STATIC / "css" / "cunyue.css")
     assert f'href="/static/css/cunyue.css?v={css}"' in html
+    forget = _short_hash(STATIC / "js" / "offline-forget.js")
+    assert f'src="/static/js/offline-forget.js?v={forget}"' in html
 
 
 def test_scan_page_scripts_are_versioned(
@@ -65,6 +68,7 @@ def test_scan_page_scripts_are_versioned(
     html = client.get(f"/host/events/{event.id}/scan").text
     sources = re.findall(r'<script src="([^"]+)"', html)
     assert sources and all(re.search(r"\?v=[0-9a-f]{12}$", s) for s in sources), sources
+    assert 'data-sw="/host/sw.js"' in html
     assert f"/static/js/checkin.js?v={_short_hash(STATIC / 'js' / 'checkin.js')}" in sources
 
 
@@ -100,3 +104,36 @@ def test_the_hash_follows_the_file(app, db, static_copy):
     r = client.get(f"/static/css/cunyue.css?v={before}")  # an old page asking: a day only
     assert r.headers["Cache-Control"] == "public, max-age=86400"
     r.close()
+
+
+def _worker_config(response) -> dict:
+    first = response.text.split("\n", 1)[0]
+    match = re.fullmatch(r"self\.CUNYUE_OFFLINE = (\{.*\});", first)
+    assert match, first
+    return json.loads(match.group(1))
+
+
+def test_service_worker_lists_the_scan_page_files_by_version(client):
+    r = client.get("/host/sw.js")  # no login: the script holds no data
+    assert r.status_code == 200
+    assert r.mimetype == "application/javascript"
+    assert r.headers["Cache-Control"] == "no-cache"
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    config = _worker_config(r)
+    names = ["css/cunyue.css", "vendor/jsQR.js", "js/scanner.js", "js/checkin.js", "js/offline.js"]
+    assert config["assets"] == [f"/static/{n}?v={_short_hash(STATIC / n)}" for n in names]
+    assert config["pageCache"] == "cunyue-pages"
+    assert (STATIC / "js" / "sw.js").read_text(encoding="utf-8") in r.text
+
+
+def test_service_worker_version_follows_the_hashes(app, db, static_copy):
+    before = _worker_config(app.test_client().get("/host/sw.js"))
+    script = static_copy / "js" / "checkin.js"
+    script.write_text(script.read_text() + "\n// changed\n")
+    after = _worker_config(_app_on(db, static_copy).test_client().get("/host/sw.js"))
+    assert after["version"] != before["version"]
+    assert f"/static/js/checkin.js?v={_short_hash(script)}" in after["assets"]
+    worker = static_copy / "js" / "sw.js"
+    worker.write_text(worker.read_text() + "\n// changed too\n")
+    again = _worker_config(_app_on(db, static_copy).test_client().get("/host/sw.js"))
+    assert again["version"] != after["version"] and again["assets"] == after["assets"]
