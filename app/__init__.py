@@ -79,19 +79,31 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
 
-    from app import cli, errors, views
+    from app import assets, cli, errors, views
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.awards.routes import bp as awards_bp
     from app.host.attend import bp as attend_bp
+    from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
 
-    for bp in (auth_bp, admin_bp, resident_bp, api_bp, awards_bp, host_bp, attend_bp, shop_bp):
+    for bp in (
+        auth_bp,
+        admin_bp,
+        resident_bp,
+        api_bp,
+        awards_bp,
+        host_bp,
+        attend_bp,
+        offline_bp,
+        shop_bp,
+    ):
         app.register_blueprint(bp)
     views.register(app)
+    assets.register(app)
     errors.register(app)
     cli.register(app)
 

@@ -10,10 +10,11 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -83,7 +84,9 @@ class Event(Base):
 
 
 class Attendance(Base):
-    """One resident at one event. Unique per (event, resident): a repeat scan finds this row."""
+    """One resident at one event. One active row per (event, resident): a repeat scan finds
+    it. An undone row stays as the record of the mistake; a scan after the undo checks the
+    resident in again with a new row (the partial unique index allows one not undone)."""
 
     __tablename__ = "attendances"
 
@@ -111,7 +114,16 @@ class Attendance(Base):
     resident: Mapped[Resident] = relationship(lazy="joined")
     household: Mapped[Household] = relationship()
 
-    __table_args__ = (UniqueConstraint("event_id", "resident_id"),)
+    __table_args__ = (
+        Index(
+            "uq_attendances_event_id_resident_id_active",
+            "event_id",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Attendance {self.event_id}:{self.resident_id}>"

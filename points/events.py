@@ -4,7 +4,9 @@ A meeting check-in awards the event's rule at once; volunteer work awards per ho
 check-out, in half-hour steps bounded by the event's times; closing an event settles anyone
 not checked out at the event's end. Awards go through :func:`points.ledger.post` with the
 household locked, in the caller's transaction, and respect the rule's monthly cap. One
-attendance per (event, resident) is a database constraint: a repeat scan returns the first.
+active attendance per (event, resident) is a database constraint (a partial unique index): a
+repeat scan returns it. An undone check-in stays as a row with its reason and its reversed
+award; scanning the resident again after the undo checks them in anew, with a new award.
 
 The rotating event code (shown on a projector) is an HMAC over the event and a 30-second
 window; the previous window is accepted too, so a photo shared later does not work.
@@ -424,9 +426,14 @@ def _check_time(event: Event, scanned_at: datetime | None) -> datetime:
 
 
 def find_attendance(session: Session, event_id: int, resident_id: int) -> Attendance | None:
+    """The resident's attendance at the event that has not been undone (at most one)."""
     return session.scalar(
         select(Attendance)
-        .where(Attendance.event_id == event_id, Attendance.resident_id == resident_id)
+        .where(
+            Attendance.event_id == event_id,
+            Attendance.resident_id == resident_id,
+            Attendance.undone_at.is_(None),
+        )
         .execution_options(populate_existing=True)
     )
 
@@ -468,7 +475,8 @@ def check_in(
     device: str = "",
     by_id: int | None,
 ) -> CheckinResult:
-    """Check a resident in; a repeat returns the first attendance (``created`` False)."""
+    """Check a resident in; a repeat returns the first attendance (``created`` False), unless
+    it was undone: then this is a new check-in with a new attendance and award."""
     if resident.village_id != event.village_id or resident.status != ResidentStatus.ACTIVE:
         raise NotFound("resident")
     method = CheckinMethod(method)
@@ -806,6 +814,7 @@ def search_for_event(session: Session, event: Event, q: str, *, limit: int = 20)
             select(Attendance.resident_id).where(
                 Attendance.event_id == event.id,
                 Attendance.resident_id.in_([r.id for r in found]),
+                Attendance.undone_at.is_(None),
             )
         )
     )

@@ -22,3 +22,39 @@ def test_round_trip_and_no_drift():
         )
     engine.dispose()
     assert diff == [], diff
+
+
+def test_downgrade_below_repeated_check_ins_is_refused():
+    """g8a000000001 lets a resident be checked in again after an undo; the schema before it
+    cannot hold that, and attendance rows are never deleted: the downgrade says so and
+    leaves the database as it was."""
+    from datetime import timedelta
+
+    import pytest
+
+    from points import events, residents, villages
+    from points.clock import now
+    from points.db import Database
+    from tests.eventutil import make_event, make_rule
+
+    url = database_url_for_tests("_migrations")
+    reset_database(url)
+    migrate(url, "e6a000000001", down=True)  # nothing repeated yet: down and up again
+    migrate(url, "head")
+    database = Database(url)
+    with database.session() as s, s.begin():
+        v = villages.create_village(s, code="downgrade", name="回退村")
+        r = residents.create_resident(s, village_id=v.id, household_number="1", name="张建国")
+        event = make_event(s, v, make_rule(s, v), start=now() - timedelta(minutes=5))
+        events.open_event(s, event, by_id=None)
+        first = events.check_in(s, event=event, resident=r, method="card", by_id=None)
+        events.undo_checkin(s, attendance=first.attendance, reason="扫错了卡", by_id=None)
+        events.check_in(s, event=event, resident=r, method="card", by_id=None)
+    database.dispose()
+    with pytest.raises(RuntimeError, match="checked in again after an undo"):
+        migrate(url, "e6a000000001", down=True)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        indexes = {i["name"] for i in inspect(conn).get_indexes("attendances")}
+        assert "uq_attendances_event_id_resident_id_active" in indexes
+    engine.dispose()

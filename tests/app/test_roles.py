@@ -213,6 +213,7 @@ PUBLIC = {
     "/",
     "/lang/<lang>",
     "/static/<path:filename>",
+    "/host/sw.js",  # the scanning page's service worker: code only, no data
     "/api/v1/auth/token",
     "/api/v1/openapi.json",
     "/api/v1/docs",

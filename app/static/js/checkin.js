@@ -4,7 +4,11 @@
  * the server) the scan is queued in localStorage with its scan time and this device's client
  * id, the page shows how many are waiting, and the queue is sent when the connection returns
  * (the "online" event, and a retry every 10 s). Each scan carries its own Idempotency-Key, so
- * a scan sent twice is recorded once.
+ * a scan sent twice is recorded once. A queued scan the server refuses for want of a login
+ * (401, 403, an expired CSRF token) stays queued until the host logs in and opens the page.
+ *
+ * The page itself is kept on the phone by the host's service worker (offline.js, sw.js), so
+ * it opens with no connection when it was opened once before.
  */
 (function () {
   "use strict";
@@ -119,6 +123,10 @@
     }, function () { enqueue(item); });
   }
 
+  function loginNeeded(r) {
+    return r.status === 401 || r.status === 403 || (r.body && r.body.error === "csrf");
+  }
+
   var flushing = false;
   function flush() {
     if (flushing || navigator.onLine === false) return;
@@ -131,6 +139,12 @@
     post(target, body, item.key).then(function (r) {
       flushing = false;
       if (r.status >= 500) return;
+      if (loginNeeded(r)) {
+        // The login ended (logged out elsewhere, or a page opened from the phone's copy
+        // after the session was gone): keep every scan until someone logs in again.
+        show("warn", d.msgQueuedTitle, d.msgLoginAgain);
+        return;
+      }
       saveQueue(loadQueue().slice(1));
       if (r.status === 201 && target === checkinUrl) { count += 1; countEl.textContent = String(count); }
       flush();

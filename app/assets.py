@@ -1,0 +1,57 @@
+"""Versioned static URLs: ``url_for('static', ...)`` adds ``?v=<hash of the file>``.
+
+A phone keeps a versioned file for a year (``immutable``: not even a revalidation on reload),
+because a new release changes the hash and so the URL. A request whose ``v`` is not the
+file's current hash (a page rendered before a release, a guessed URL) and an unversioned
+request are served as before, with the short default max age. Each file is hashed once per
+process (on every request in debug mode, where files change under the server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from flask import Flask, current_app, request
+from werkzeug.security import safe_join
+
+VERSION_ARG = "v"
+ONE_YEAR = 365 * 24 * 3600
+_EXTENSION = "cunyue_static_versions"
+
+
+def static_version(filename: str, app: Flask | None = None) -> str | None:
+    """The short content hash of a static file, or None when there is no such file."""
+    app = app or current_app
+    versions: dict[str, str | None] = app.extensions.setdefault(_EXTENSION, {})
+    if filename in versions and not app.debug:
+        return versions[filename]
+    path = safe_join(app.static_folder, filename) if app.static_folder else None
+    try:
+        with open(path, "rb") as fh:  # noqa: PTH123
+            version = hashlib.sha256(fh.read()).hexdigest()[:12]
+    except (TypeError, OSError):  # no path, a folder, or no such file
+        version = None
+    versions[filename] = version
+    return version
+
+
+def register(app: Flask) -> None:
+    @app.url_defaults
+    def _version_static_urls(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and VERSION_ARG not in values and values.get("filename"):
+            version = static_version(values["filename"], app)
+            if version:
+                values[VERSION_ARG] = version
+
+    def static(filename: str):
+        response = app.send_static_file(filename)
+        asked = request.args.get(VERSION_ARG)
+        if asked and asked == static_version(filename, app):
+            response.cache_control.public = True
+            response.cache_control.max_age = ONE_YEAR
+            response.cache_control.immutable = True
+            response.expires = int(time.time() + ONE_YEAR)
+        return response
+
+    app.view_functions["static"] = static

@@ -1,0 +1,139 @@
+"""Static files by versioned URLs (?v=<hash of the file>), kept a year; the host's worker."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+from app.assets import static_version
+from app.config import PROJECT_ROOT
+from points import events
+from points.clock import now
+from points.models import Role
+from tests.eventutil import make_rule
+
+STATIC = PROJECT_ROOT / "app" / "static"
+YEAR = "public, max-age=31536000, immutable"
+
+
+def _short_hash(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+@pytest.fixture
+def static_copy(app, tmp_path):
+    """The app serving a copy of app/static that a test may change."""
+    folder = tmp_path / "static"
+    shutil.copytree(STATIC, folder)
+    app.static_folder = str(folder)
+    return folder
+
+
+def _app_on(db, folder):
+    other = create_app({"TESTING": True, "CUNYUE_DATABASE": db, "SECRET_KEY": "test-key"})
+    other.static_folder = str(folder)
+    return other
+
+
+def test_pages_link_their_static_files_by_content_hash(client):
+    html = client.get("/login").text
+    css = _short_hash(STATIC / "css" / "cunyue.css")
+    assert f'href="/static/css/cunyue.css?v={css}"' in html
+    forget = _short_hash(STATIC / "js" / "offline-forget.js")
+    assert f'src="/static/js/offline-forget.js?v={forget}"' in html
+
+
+def test_scan_page_scripts_are_versioned(
+    app, client, session, village, make_user, login, make_resident
+):
+    rule = make_rule(session, village)
+    start = now() - timedelta(minutes=5)
+    event = events.create_event(
+        session,
+        village_id=village.id,
+        title="议事会",
+        kind="meeting",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        rule_id=rule.id,
+        by_id=None,
+    )
+    login(make_user(village, roles=[Role.HOST]))
+    html = client.get(f"/host/events/{event.id}/scan").text
+    sources = re.findall(r'<script src="([^"]+)"', html)
+    assert sources and all(re.search(r"\?v=[0-9a-f]{12}$", s) for s in sources), sources
+    assert 'data-sw="/host/sw.js"' in html
+    assert f"/static/js/checkin.js?v={_short_hash(STATIC / 'js' / 'checkin.js')}" in sources
+
+
+def test_versioned_requests_are_kept_a_year_and_others_a_day(client):
+    version = _short_hash(STATIC / "js" / "scanner.js")
+    r = client.get(f"/static/js/scanner.js?v={version}")
+    assert r.status_code == 200 and r.headers["Cache-Control"] == YEAR
+    r.close()
+    for url in ("/static/js/scanner.js", "/static/js/scanner.js?v=0123456789ab"):
+        r = client.get(url)  # unversioned, or a version this file does not have (any more)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "public, max-age=86400"
+        r.close()
+    assert client.get("/static/nothing-here.js?v=0123456789ab").status_code == 404
+
+
+def test_the_hash_follows_the_file(app, db, static_copy):
+    css = static_copy / "css" / "cunyue.css"
+    with app.test_request_context():
+        before = static_version("css/cunyue.css")
+        assert before == _short_hash(css)
+        css.write_text(css.read_text() + "\n.new { color: #000; }\n")
+        # hashed once per process: this process keeps the version it served
+        assert static_version("css/cunyue.css") == before
+    restarted = _app_on(db, static_copy)
+    with restarted.test_request_context():
+        after = static_version("css/cunyue.css")
+    assert after == _short_hash(css) and after != before
+    client = restarted.test_client()
+    assert f"cunyue.css?v={after}" in client.get("/login").text
+    r = client.get(f"/static/css/cunyue.css?v={after}")
+    assert r.headers["Cache-Control"] == YEAR and b".new" in r.data
+    r.close()
+    r = client.get(f"/static/css/cunyue.css?v={before}")  # an old page asking: a day only
+    assert r.headers["Cache-Control"] == "public, max-age=86400"
+    r.close()
+
+
+def _worker_config(response) -> dict:
+    first = response.text.split("\n", 1)[0]
+    match = re.fullmatch(r"self\.CUNYUE_OFFLINE = (\{.*\});", first)
+    assert match, first
+    return json.loads(match.group(1))
+
+
+def test_service_worker_lists_the_scan_page_files_by_version(client):
+    r = client.get("/host/sw.js")  # no login: the script holds no data
+    assert r.status_code == 200
+    assert r.mimetype == "application/javascript"
+    assert r.headers["Cache-Control"] == "no-cache"
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    config = _worker_config(r)
+    names = ["css/cunyue.css", "vendor/jsQR.js", "js/scanner.js", "js/checkin.js", "js/offline.js"]
+    assert config["assets"] == [f"/static/{n}?v={_short_hash(STATIC / n)}" for n in names]
+    assert config["pageCache"] == "cunyue-pages"
+    assert (STATIC / "js" / "sw.js").read_text(encoding="utf-8") in r.text
+
+
+def test_service_worker_version_follows_the_hashes(app, db, static_copy):
+    before = _worker_config(app.test_client().get("/host/sw.js"))
+    script = static_copy / "js" / "checkin.js"
+    script.write_text(script.read_text() + "\n// changed\n")
+    after = _worker_config(_app_on(db, static_copy).test_client().get("/host/sw.js"))
+    assert after["version"] != before["version"]
+    assert f"/static/js/checkin.js?v={_short_hash(script)}" in after["assets"]
+    worker = static_copy / "js" / "sw.js"
+    worker.write_text(worker.read_text() + "\n// changed too\n")
+    again = _worker_config(_app_on(db, static_copy).test_client().get("/host/sw.js"))
+    assert again["version"] != after["version"] and again["assets"] == after["assets"]
