@@ -50,7 +50,7 @@ from points.models import (
     RuleVersion,
     Village,
 )
-from points.villages import village_zone
+from points.villages import zone_of
 
 WINDOW_SECONDS = 30
 EVENT_PREFIX = "CE1"
@@ -231,9 +231,7 @@ def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = 
         begin_write(session)
         if session.connection().dialect.name != "sqlite":
             stmt = stmt.with_for_update(of=Event)
-    event = (
-        session.scalars(stmt.execution_options(populate_existing=lock)).unique().one_or_none()
-    )
+    event = session.scalars(stmt.execution_options(populate_existing=lock)).unique().one_or_none()
     if event is None or event.village_id != village_id:
         raise NotFound("event")
     return event
@@ -241,18 +239,21 @@ def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = 
 
 _EVENTS = Event.__table__
 _SCAN_STATE = ("status", "opened_at", "closed_at")
+_SCAN_STATE_SQLITE = select(*(_EVENTS.c[name] for name in _SCAN_STATE)).where(
+    _EVENTS.c.id == bindparam("event_id")
+)
+_SCAN_STATE_FOR_SHARE = _SCAN_STATE_SQLITE.with_for_update(read=True)
 
 
 def hold_for_scan(session: Session, event: Event) -> Event:
     """Take the event's shared lock for a scan and re-read its state under it: a close waits
     for the scans in progress, and a scan after a close sees it closed. One small query, as
     it runs inside the write lock at every scan."""
+    session.flush()  # as the session would before a query of its own
     begin_write(session)
     conn = session.connection()
-    stmt = select(*(_EVENTS.c[name] for name in _SCAN_STATE)).where(_EVENTS.c.id == event.id)
-    if conn.dialect.name != "sqlite":
-        stmt = stmt.with_for_update(read=True)
-    row = conn.execute(stmt).one_or_none()
+    stmt = _SCAN_STATE_SQLITE if conn.dialect.name == "sqlite" else _SCAN_STATE_FOR_SHARE
+    row = conn.execute(stmt, {"event_id": event.id}).one_or_none()
     if row is None:
         raise NotFound("event")
     for name, value in zip(_SCAN_STATE, row, strict=True):
@@ -320,10 +321,11 @@ class CheckinResult:
     balance: int | None = None
 
 
-def rule_version_for(session: Session, event: Event, village: Village | None = None) -> RuleVersion:
+def rule_version_for(session: Session, event: Event) -> RuleVersion:
     """The version of the event's rule in force on the event's day (in the village's zone)."""
-    village = village or session.get(Village, event.village_id)
-    return event.rule.version_on(event.starts_at.astimezone(village_zone(village)).date())
+    return event.rule.version_on(
+        event.starts_at.astimezone(zone_of(session, event.village_id)).date()
+    )
 
 
 def _capped(
@@ -443,6 +445,7 @@ _ATTENDANCES = Attendance.__table__
 _ATTENDANCE_ID = select(_ATTENDANCES.c.id).where(
     _ATTENDANCES.c.event_id == bindparam("event_id"),
     _ATTENDANCES.c.resident_id == bindparam("resident_id"),
+    _ATTENDANCES.c.undone_at.is_(None),
 )
 # A twin that got in first (the household lock makes it rare) leaves no row to return.
 # Written as text, the same on SQLite and PostgreSQL: SQLAlchemy's ON CONFLICT constructs
@@ -482,7 +485,7 @@ def check_in(
     method = CheckinMethod(method)
     if client_id is not None and (len(client_id) > 64 or not client_id.isprintable()):
         raise ValidationFailed({"client_id": "1 to 64 printable characters"})
-    village = session.get(Village, event.village_id)  # read before the lock
+    version = rule_version_for(session, event)  # the event's day: read before the locks
     # The event first (shared: a close waits for scans in progress and scans after it see
     # it closed), then the household, which serializes the household's scans and awards.
     # close_event takes the same two locks in the same order.
@@ -494,11 +497,10 @@ def check_in(
     if conn.execute(_ATTENDANCE_ID, keys).first() is not None:
         return CheckinResult(find_attendance(session, event.id, resident.id), False)
     at = _check_time(event, scanned_at)
-    amount, version = 0, None
+    amount = 0
     if event.kind == EventKind.MEETING and not (
         event.one_per_household and _household_already_earned(session, event, resident.household_id)
     ):
-        version = rule_version_for(session, event, village)
         amount = _capped(session, event, version, resident.id, version.points)
     values = {
         **keys,

@@ -112,6 +112,7 @@ def _hash(prev_hash: str, canonical_text: str) -> str:
 def lock_figures(session: Session, household_id: int):
     """Lock a household as :func:`lock_household` does, with one plain query: its village,
     number and cached figures (balance, honour_score, ledger_seq, ledger_head)."""
+    session.flush()  # as the session would before a query of its own
     begin_write(session)
     conn = session.connection()
     stmt = _FIGURES_SQLITE if conn.dialect.name == "sqlite" else _FIGURES_FOR_UPDATE

@@ -6,8 +6,9 @@ import re
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from points.clock import now
 from points.errors import DuplicateVillageCode, NotFound, ValidationFailed
@@ -83,6 +84,20 @@ def list_groups(session: Session, village_id: int) -> list[Group]:
 
 def village_zone(village: Village) -> ZoneInfo:
     return ZoneInfo(village.timezone)
+
+
+_TIMEZONE = select(Village.__table__.c.timezone).where(
+    Village.__table__.c.id == bindparam("village_id")
+)
+
+
+def zone_of(session: Session, village_id: int) -> ZoneInfo:
+    """A village's time zone by its id, with one small query (or none, when it is loaded)."""
+    village = session.identity_map.get(identity_key(Village, village_id))
+    if village is not None:
+        return village_zone(village)
+    timezone = session.connection().execute(_TIMEZONE, {"village_id": village_id}).scalar_one()
+    return ZoneInfo(timezone)
 
 
 def village_today(village: Village) -> date:

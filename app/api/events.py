@@ -240,7 +240,9 @@ def undo_checkin(event_id: int, attendance_id: int, data):
     att = get_session().get(Attendance, attendance_id)
     if att is None or att.event_id != event.id:
         abort(404)
-    att = events.undo_checkin(get_session(), attendance=att, reason=data["reason"], by_id=g.actor.id)
+    att = events.undo_checkin(
+        get_session(), attendance=att, reason=data["reason"], by_id=g.actor.id
+    )
     return attendance_dict(att), 200
 
 

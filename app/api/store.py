@@ -162,7 +162,9 @@ def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
 @endpoint(query=ItemQuery, responses={200: "items"})
 def list_items(args):
     """The catalogue; ``active=true`` for what is on sale."""
-    items = catalogue.list_items(get_session(), g.actor.village_id, active_only=bool(args["active"]))
+    items = catalogue.list_items(
+        get_session(), g.actor.village_id, active_only=bool(args["active"])
+    )
     return list_response([item_dict(i) for i in items], None), 200
 
 
