@@ -191,12 +191,22 @@ def lock_items(session: Session, village_id: int, item_ids: Iterable[int]) -> di
     On SQLite the write transaction begins here (the database's one write lock).
     The fixed order keeps two transactions that lock several items from deadlocking.
     """
+    return _items(session, village_id, item_ids, lock=True)
+
+
+def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Item]:
+    """Load items as they are now, unlocked (a redemption: its stock changes are conditional
+    updates, see :func:`store.stock.apply`)."""
+    return _items(session, village_id, item_ids, lock=False)
+
+
+def _items(session: Session, village_id: int, item_ids: Iterable[int], *, lock: bool):
     ids = sorted(set(item_ids))
     if not ids:
         return {}
     stmt = select(Item).where(Item.id.in_(ids), Item.village_id == village_id).order_by(Item.id)
-    begin_write(session)
-    if session.connection().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Item)
-    items = {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}
-    return items
+    if lock:
+        begin_write(session)
+        if session.connection().dialect.name != "sqlite":
+            stmt = stmt.with_for_update(of=Item)
+    return {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}

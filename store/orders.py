@@ -23,8 +23,15 @@ from points.errors import InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
 from points.villages import village_today, village_zone
 from store import stock
-from store.catalogue import lock_items
-from store.errors import AlreadyVoided, ItemInactive, LimitReached, OutOfStock, VoidNeedsSupervisor
+from store.catalogue import lock_items, read_items
+from store.errors import (
+    AlreadyVoided,
+    ItemInactive,
+    LimitReached,
+    NegativeStock,
+    OutOfStock,
+    VoidNeedsSupervisor,
+)
 from store.models import Item, MovementKind, Order, OrderLine, OrderStatus, StockMovement
 
 MAX_LINES = 30
@@ -110,7 +117,7 @@ def redeem(
             if first.household_id != household_id or first.village_id != village.id:
                 raise ValidationFailed({"token": "not a valid value"})
             return first
-    items = lock_items(session, village.id, basket)
+    items = read_items(session, village.id, basket)  # stock is taken at the end
     at = now()
     for item_id in sorted(basket):
         item = items.get(item_id)
@@ -171,9 +178,6 @@ def redeem(
         }
         line_id = conn.execute(_INSERT_LINE, line).scalar_one()
         order_lines.append(attach_inserted(session, OrderLine(id=line_id, **line)))
-        stock.apply(
-            session, item, -qty, MovementKind.REDEMPTION, by_id=clerk_id, order_id=order_id, at=at
-        )
     # What the receipt shows, without reading it again.
     set_committed_value(order, "lines", order_lines)
     set_committed_value(order, "household", shown_household)
@@ -191,6 +195,24 @@ def redeem(
         created_by_id=clerk_id,
         at=at,
     )
+    # The stock last, in item id order: on PostgreSQL each item's row is held from its
+    # conditional update to the commit only, so redemptions of one item do not queue on it.
+    for line in order_lines:
+        item = items[line.item_id]
+        try:
+            stock.apply(
+                session,
+                item,
+                -line.quantity,
+                MovementKind.REDEMPTION,
+                by_id=clerk_id,
+                order_id=order_id,
+                at=at,
+            )
+        except NegativeStock as exc:  # taken by another counter since it was read
+            raise OutOfStock(
+                item_id=item.id, item_name=item.name, stock=exc.details["stock"]
+            ) from None
     return order
 
 

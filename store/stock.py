@@ -55,9 +55,14 @@ def clean_funding(funding: Any) -> Funding | None:
 
 _ITEMS = Item.__table__
 _MOVEMENTS = StockMovement.__table__
-# Built once: a redemption runs this inside the write lock on SQLite.
-_SET_STOCK = (
-    update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id")).values(stock=bindparam("new_stock"))
+# Built once: a redemption runs this inside the write lock on SQLite. The change is relative
+# and conditional, so it is right whether or not the caller locked the item, and on
+# PostgreSQL an unlocked caller holds the item's row only from here to its commit.
+_CHANGE_STOCK = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.stock + bindparam("delta") >= 0)
+    .values(stock=_ITEMS.c.stock + bindparam("delta"))
+    .returning(_ITEMS.c.stock)
 )
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
 
@@ -75,10 +80,15 @@ def apply(
     donation_id: int | None = None,
     at: datetime | None = None,
 ) -> StockMovement:
-    """Change a locked item's stock by ``delta`` and record the movement (caller holds the lock)."""
-    if item.stock + delta < 0:
-        raise NegativeStock(item_id=item.id, stock=item.stock)
+    """Change an item's stock by ``delta`` and record the movement; NegativeStock if the stock
+    would go below zero."""
     session.flush()  # an item or order the caller has only added is written first
+    conn = session.connection()
+    stock_after = conn.execute(_CHANGE_STOCK, {"item_id": item.id, "delta": delta}).scalar()
+    if stock_after is None:
+        stock_now = conn.execute(select(_ITEMS.c.stock).where(_ITEMS.c.id == item.id)).scalar()
+        raise NegativeStock(item_id=item.id, stock=stock_now)
+    set_committed_value(item, "stock", stock_after)
     values = {
         "village_id": item.village_id,
         "item_id": item.id,
@@ -88,13 +98,10 @@ def apply(
         "note": note or "",
         "order_id": order_id,
         "donation_id": donation_id,
-        "stock_after": item.stock + delta,
+        "stock_after": stock_after,
         "created_by_id": by_id,
         "created_at": at or now(),
     }
-    conn = session.connection()
-    conn.execute(_SET_STOCK, {"item_id": item.id, "new_stock": values["stock_after"]})
-    set_committed_value(item, "stock", values["stock_after"])
     movement_id = conn.execute(_INSERT_MOVEMENT, values).scalar_one()
     return attach_inserted(session, StockMovement(id=movement_id, **values))
 
