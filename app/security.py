@@ -143,3 +143,24 @@ def require_resident(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def require_county_officer(view):
+    """Decorator for the county pages: the acting user must be a county officer (a login
+    with a county and no village). Village staff get 403 here, as officers do on village
+    pages (``require_user``)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = acting_user()
+        if user is None:
+            if is_api_request():
+                abort(401)
+            abort(login_manager.unauthorized())
+        if not user.is_county_officer:
+            abort(403)
+        g.user = user
+        return view(*args, **kwargs)
+
+    wrapper.required_roles = ()
+    return wrapper
