@@ -135,7 +135,7 @@ def load(
                 "honour_score": honour,
                 "ledger_seq": len(rows),
                 "ledger_head": head,
-                "created_at": now,
+                "created_at": START,  # before its first entry
             }
         )
         for j, r_id in enumerate(members):
@@ -152,7 +152,7 @@ def load(
                     "is_head": j == 0,
                     "status": "active",
                     "card_version": 1,
-                    "created_at": now,
+                    "created_at": START,
                 }
             )
     _insert(conn, "households", hh_rows, postgres)

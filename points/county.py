@@ -10,6 +10,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -116,6 +117,17 @@ def county_villages(session: Session, county_id: int) -> list[Village]:
     )
 
 
+def _village_rows(session: Session, county_id: int) -> list:
+    """The county's villages as plain rows (id, code, name, timezone): the table needs no
+    more, and 160 rows load several times faster than 160 ORM objects."""
+    stmt = (
+        select(Village.id, Village.code, Village.name, Village.timezone)
+        .where(Village.county_id == county_id)
+        .order_by(Village.code)
+    )
+    return list(session.execute(stmt))
+
+
 # ---------------------------------------------------------------- the county table
 
 
@@ -159,7 +171,7 @@ COLUMNS = (
 
 @dataclass
 class CountyRow:
-    village: Village
+    village: Any  # id, code, name and timezone of the village
     figures: MonthFigures
 
     def key(self, column: str):
@@ -192,8 +204,9 @@ def county_table(
     month = month or this_month(county)
     if sort not in COLUMNS:
         sort = "village"
-    villages = county_villages(session, county.id)
-    figures = month_figures(session, villages, month)
+    villages = _village_rows(session, county.id)
+    scope = select(Village.id).where(Village.county_id == county.id)
+    figures = month_figures(session, villages, month, scope=scope)
     rows = [CountyRow(v, figures[v.id]) for v in villages]
     rows.sort(key=lambda r: r.key(sort), reverse=descending)
     table = CountyTable(county, month, month >= this_month(county), sort, descending, rows)

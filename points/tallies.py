@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, event, func, select, text
+from sqlalchemy import Select, case, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from points.clock import now
@@ -282,15 +282,16 @@ def month_bounds_in(zone: str, month: date) -> tuple[datetime, datetime]:
 
 
 def month_figures(
-    session: Session, villages: list[Village], month: date
+    session: Session, villages: list[Village], month: date, *, scope: Select | None = None
 ) -> dict[int, MonthFigures]:
     """The figures of ``villages`` for ``month`` (its first day) from the tallies and a few
-    indexed counts: four queries however many villages there are."""
+    indexed counts: four queries however many villages there are. ``scope``, a SELECT of
+    the same villages' ids (a county's), saves sending each id in each query."""
     apply_pending(session)
     out = {v.id: MonthFigures(v.id) for v in villages}
     if not villages:
         return out
-    ids = list(out)
+    ids = scope if scope is not None else list(out)
     current = {v.id: month >= local_month(v.timezone, now()) for v in villages}
     t = VillageMonthTally
     flows = [func.sum(case((t.month == month, getattr(t, n)), else_=0)) for n in FIGURES[:4]]
@@ -302,18 +303,27 @@ def month_figures(
         f.awarded, f.redeemed, f.checkins, f.participants = (int(x or 0) for x in row[1:5])
         stock = row[8:11] if current[f.village_id] else row[5:8]
         f.held, f.households, f.residents = (int(x or 0) for x in stock)
-    _count_events(session, villages, month, out)
-    _open_work(session, [i for i in ids if current[i]], out)
+    _count_events(session, villages, month, out, scope)
+    if all(current.values()):
+        _open_work(session, ids, out)
+    elif any(current.values()):
+        _open_work(session, [i for i in out if current[i]], out)
     return out
 
 
 def _count_events(
-    session: Session, villages: list[Village], month: date, out: dict[int, MonthFigures]
+    session: Session,
+    villages: list[Village],
+    month: date,
+    out: dict[int, MonthFigures],
+    scope: Select | None,
 ) -> None:
-    by_bounds: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
+    by_zone: dict[str, list[int]] = defaultdict(list)
     for v in villages:  # one query per time zone (the month's bounds differ)
-        by_bounds[month_bounds_in(v.timezone, month)].append(v.id)
-    for (start, end), ids in by_bounds.items():
+        by_zone[v.timezone].append(v.id)
+    for zone, zone_ids in by_zone.items():
+        start, end = month_bounds_in(zone, month)
+        ids = scope if scope is not None and len(by_zone) == 1 else zone_ids
         stmt = (
             select(Event.village_id, func.count(Event.id))
             .where(Event.village_id.in_(ids), Event.starts_at >= start, Event.starts_at < end)
@@ -323,10 +333,10 @@ def _count_events(
             out[village_id].events = int(n)
 
 
-def _open_work(session: Session, ids: list[int], out: dict[int, MonthFigures]) -> None:
-    for i in ids:
-        out[i].pending_awards = out[i].pending_points = out[i].open_objections = 0
-    if not ids:
+def _open_work(session: Session, ids: list[int] | Select, out: dict[int, MonthFigures]) -> None:
+    for f in out.values() if isinstance(ids, Select) else (out[i] for i in ids):
+        f.pending_awards = f.pending_points = f.open_objections = 0
+    if isinstance(ids, list) and not ids:
         return
     awards = select(Award.village_id, func.count(Award.id), func.sum(Award.amount)).where(
         Award.village_id.in_(ids), Award.status.in_(OPEN_AWARD_STATUSES)
