@@ -222,7 +222,10 @@ def _innermost_first(txn: SessionTransaction, dropped: SessionTransaction) -> bo
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's release: wait for the commit
+    if session.in_nested_transaction():  # a savepoint's release: wait for the commit
+        return
+    if session.info.get(_PENDING):
+        session.flush()  # every other row this transaction writes is locked before the tallies
         apply_pending(session)
 
 
