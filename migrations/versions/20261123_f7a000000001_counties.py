@@ -84,6 +84,8 @@ def upgrade() -> None:
     from points.tallies import rebuild_on  # noqa: PLC0415
 
     rebuild_on(op.get_bind())
+    if not sqlite:  # the planner's first look at the new tables, before anyone reads them
+        op.execute("ANALYZE village_month_tallies, resident_months")
 
 
 def downgrade() -> None:
