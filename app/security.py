@@ -146,17 +146,15 @@ def require_resident(view):
 
 
 def require_county_officer(view):
-    """Decorator for the county pages: the acting user must be a county officer (a login
-    with a county and no village). Village staff get 403 here, as officers do on village
-    pages (``require_user``)."""
+    """Decorator for the county pages (logged-in pages, no API): the user must be a county
+    officer, a login with a county and no village. Village staff get 403 here, as officers
+    do everywhere ``require_role`` guards (they have no village)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        user = acting_user()
-        if user is None:
-            if is_api_request():
-                abort(401)
+        if not current_user.is_authenticated:
             abort(login_manager.unauthorized())
+        user = current_user.user
         if not user.is_county_officer:
             abort(403)
         g.user = user
