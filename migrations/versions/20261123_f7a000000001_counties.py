@@ -1,7 +1,7 @@
 """counties, county officers, and per-village monthly tallies for the county table
 
 Revision ID: f7a000000001
-Revises: e6a000000001
+Revises: g8a000000001
 Create Date: 2026-11-23
 
 The tallies of existing data are counted from the ledger, attendance and residents by
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f7a000000001"
-down_revision = "e6a000000001"
+down_revision = "g8a000000001"
 branch_labels = None
 depends_on = None
 
