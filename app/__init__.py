@@ -84,6 +84,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.awards.routes import bp as awards_bp
+    from app.county.routes import bp as county_bp
     from app.host.attend import bp as attend_bp
     from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
@@ -102,6 +103,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         shop_bp,
     ):
         app.register_blueprint(bp)
+    app.register_blueprint(county_bp)
     views.register(app)
     assets.register(app)
     errors.register(app)

@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from points import awards, demo, expiry, ledger, users, villages
+from points import awards, demo, expiry, ledger, tallies, users, villages
+from points import county as counties
 from points.errors import DomainError, ValidationFailed
 from points.models import ExpiryMode, Village
 
@@ -51,26 +52,82 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(village.id)
 
-    @app.cli.command("create-user")
-    @click.option("--village", "village_code", required=True, help="village code")
-    @click.option("--username", required=True)
-    @click.option("--password", required=True)
-    @click.option("--role", "roles", multiple=True, required=True)
-    @click.option("--name", "full_name", default="")
-    def create_user(village_code, username, password, roles, full_name):
-        """Create a login with one or more roles in a village."""
+    @app.cli.command("create-county")
+    @click.option("--code", required=True)
+    @click.option("--name", required=True)
+    @click.option("--timezone", default="Asia/Shanghai")
+    def create_county(code, name, timezone):
+        """Create a county (县/镇) and print its id."""
         session = _session()
         try:
             with session.begin():
-                village = villages.get_village_by_code(session, village_code)
-                user = users.create_user(
-                    session,
-                    username=username,
-                    password=password,
-                    village_id=village.id,
-                    roles=roles,
-                    full_name=full_name,
-                )
+                county = counties.create_county(session, code=code, name=name, timezone=timezone)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(county.id)
+
+    @app.cli.command("attach-village")
+    @click.option("--county", "county_code", required=True, help="county code")
+    @click.option("--village", "village_codes", multiple=True, required=True, help="village code")
+    def attach_village(county_code, village_codes):
+        """Put villages in a county: its officers then see them on the county table."""
+        session = _session()
+        try:
+            with session.begin():
+                county = counties.get_county_by_code(session, county_code)
+                for code in village_codes:
+                    counties.attach_village(
+                        session, county, villages.get_village_by_code(session, code)
+                    )
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{len(village_codes)} village(s) in county {county.code}")
+
+    @app.cli.command("rebuild-tallies")
+    def rebuild_tallies():
+        """Recount the county table's monthly tallies from the ledger (after a restore)."""
+        session = _session()
+        with session.begin():
+            tallies.rebuild(session)
+        click.echo("tallies rebuilt")
+
+    @app.cli.command("create-user")
+    @click.option("--village", "village_code", default=None, help="village code")
+    @click.option("--county", "county_code", default=None, help="county code: a county officer")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", "roles", multiple=True)
+    @click.option("--name", "full_name", default="")
+    def create_user(village_code, county_code, username, password, roles, full_name):
+        """Create a login with one or more roles in a village, or (--county, no roles) a
+        county officer's login."""
+        if bool(village_code) == bool(county_code):
+            raise click.UsageError("give --village CODE (with --role) or --county CODE")
+        if village_code and not roles:
+            raise click.UsageError("Missing option '--role'.")
+        if county_code and roles:
+            raise click.UsageError("a county officer has no village roles: leave out --role")
+        session = _session()
+        try:
+            with session.begin():
+                if county_code:
+                    user = counties.create_officer(
+                        session,
+                        county=counties.get_county_by_code(session, county_code),
+                        username=username,
+                        password=password,
+                        full_name=full_name,
+                    )
+                else:
+                    village = villages.get_village_by_code(session, village_code)
+                    user = users.create_user(
+                        session,
+                        username=username,
+                        password=password,
+                        village_id=village.id,
+                        roles=roles,
+                        full_name=full_name,
+                    )
         except DomainError as exc:
             _fail(exc)
         click.echo(f"user {user.username} (id {user.id}) created")
@@ -94,7 +151,10 @@ def register(app: Flask) -> None:
         click.echo(f"demo village {village.name} ({village.code}) loaded")
         click.echo(
             f"logins (password {demo.DEMO_PASSWORD}): "
-            + ", ".join([u for u, _r, _n in demo.DEMO_LOGINS] + [demo.DEMO_RESIDENT_LOGIN])
+            + ", ".join(
+                [u for u, _r, _n in demo.DEMO_LOGINS]
+                + [demo.DEMO_RESIDENT_LOGIN, demo.DEMO_COUNTY_LOGIN]
+            )
         )
 
     @app.cli.command("verify-ledger")

@@ -30,6 +30,7 @@ MESSAGES: dict[str, Any] = {
     "duplicate_household_number": _l("A household with that number already exists."),
     "duplicate_phone": _l("Another resident of the village has that phone number."),
     "duplicate_village_code": _l("A village with that code already exists."),
+    "duplicate_county_code": _l("A county with that code already exists."),
     "duplicate_code": _l("A rule with that code already exists."),
     "wrong_password": _l("The current password is wrong."),
     "idempotency_mismatch": _l("This Idempotency-Key was already used for a different request."),

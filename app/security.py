@@ -143,3 +143,22 @@ def require_resident(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def require_county_officer(view):
+    """Decorator for the county pages (logged-in pages, no API): the user must be a county
+    officer, a login with a county and no village. Village staff get 403 here, as officers
+    do everywhere ``require_role`` guards (they have no village)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        user = current_user.user
+        if not user.is_county_officer:
+            abort(403)
+        g.user = user
+        return view(*args, **kwargs)
+
+    wrapper.required_roles = ()
+    return wrapper

@@ -16,6 +16,8 @@ def register(app: Flask) -> None:
         user = g.get("user")
         if user is None:
             return redirect(url_for("auth.login"))
+        if user.is_county_officer:
+            return redirect(url_for("county.table"))
         if user.is_staff:
             return redirect(url_for("resident.staff_home"))
         return redirect(url_for("resident.my_points"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import text
@@ -17,6 +17,7 @@ from sqlalchemy import text
 from points.ledger import GENESIS, entry_hash
 from points.models import EntryKind
 from points.residents import name_initials, name_pinyin
+from points.tallies import FIGURES, SHARDS, local_month
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马胡朱郭何罗高林梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = (
@@ -134,7 +135,7 @@ def load(
                 "honour_score": honour,
                 "ledger_seq": len(rows),
                 "ledger_head": head,
-                "created_at": now,
+                "created_at": START,  # before its first entry
             }
         )
         for j, r_id in enumerate(members):
@@ -151,12 +152,15 @@ def load(
                     "is_head": j == 0,
                     "status": "active",
                     "card_version": 1,
-                    "created_at": now,
+                    "created_at": START,
                 }
             )
     _insert(conn, "households", hh_rows, postgres)
     _insert(conn, "residents", res_rows, postgres)
     _insert(conn, "ledger_entries", [_entry_dict(e) for e in entry_rows], postgres, with_id=False)
+    tally_rows, act_rows = _tallies(village_id, hh_rows, res_rows, entry_rows)
+    _insert(conn, "resident_months", act_rows, postgres, with_id=False)
+    _insert(conn, "village_month_tallies", tally_rows, postgres, with_id=False)
     if postgres:
         for table in ("households", "residents"):
             conn.execute(
@@ -173,6 +177,45 @@ def load(
         "residents": households * per_household,
         "entries": len(entry_rows),
     }
+
+
+def _tallies(village_id: int, households: list, residents: list, entries: list):
+    """The county table's tallies of the rows loaded (what points.tallies would have counted
+    had they been written one by one): tally rows and residents' acts per month."""
+    zone = "Asia/Shanghai"
+    figures: dict[tuple, dict[str, int]] = {}
+    acts: dict[tuple[int, object], int] = {}
+
+    def add(month, shard: int, **deltas: int) -> None:
+        row = figures.setdefault((month, shard), dict.fromkeys(FIGURES, 0))
+        for name, value in deltas.items():
+            row[name] += value
+
+    for h in households:
+        add(local_month(zone, h["created_at"]), h["id"] % SHARDS, households=1)
+    for r in residents:
+        add(local_month(zone, r["created_at"]), r["household_id"] % SHARDS, residents=1)
+    for e in entries:
+        month = local_month(zone, e.created_at)
+        spent = e.kind in (EntryKind.REDEMPTION, EntryKind.REFUND)
+        add(
+            month,
+            e.household_id % SHARDS,
+            awarded=e.honour_delta,
+            net=e.amount,
+            redeemed=-e.amount if spent else 0,
+        )
+        if e.kind == EntryKind.AWARD and e.amount > 0 and e.resident_id is not None:
+            key = (e.resident_id, month)
+            if key not in acts:
+                add(month, e.household_id % SHARDS, participants=1)
+            acts[key] = acts.get(key, 0) + 1
+    tally_rows = [
+        {"village_id": village_id, "month": month, "shard": shard, **row}
+        for (month, shard), row in sorted(figures.items())
+    ]
+    act_rows = [{"resident_id": r, "month": m, "acts": n} for (r, m), n in sorted(acts.items())]
+    return tally_rows, act_rows
 
 
 def _next_id(conn, table: str) -> int:
@@ -223,6 +266,8 @@ def _sqlite_value_row(r: dict) -> dict:
         k: (
             v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
             if isinstance(v, datetime)
+            else v.isoformat()
+            if isinstance(v, date)
             else v
         )
         for k, v in r.items()

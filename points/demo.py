@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from points import residents, rules, users, villages
+from points import county, residents, rules, users, villages
 from points.models import Role, Village
 
 DEMO_CODE = "demo"
@@ -20,6 +20,8 @@ DEMO_LOGINS = (
     ("supervisor", [Role.SUPERVISOR], "村务监督委员会"),
 )
 DEMO_RESIDENT_LOGIN = "resident"
+DEMO_COUNTY_CODE = "demo-county"
+DEMO_COUNTY_LOGIN = "county"  # a county officer: reads the county table only
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马胡朱郭何罗高林"
 GIVEN = (
@@ -147,7 +149,21 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
     from store.demo import seed_store  # noqa: PLC0415  (the shop builds on points)
 
     seed_store(session, village)
+    seed_demo_county(session, village)
     return village
+
+
+def seed_demo_county(session: Session, village: Village) -> None:
+    """某县 with the demo village in it, and its officer's login ``county``."""
+    demo_county = county.create_county(session, code=DEMO_COUNTY_CODE, name="某县")
+    county.attach_village(session, demo_county, village)
+    county.create_officer(
+        session,
+        county=demo_county,
+        username=DEMO_COUNTY_LOGIN,
+        password=DEMO_PASSWORD,
+        full_name="县农业农村局",
+    )
 
 
 def seed_demo_awards(session: Session, village: Village, rng: random.Random) -> None:

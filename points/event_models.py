@@ -77,7 +77,11 @@ class Event(Base):
 
     rule: Mapped[Rule] = relationship(lazy="joined")
 
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # A village's events by start: the month's events on the dashboard and county table.
+        Index("ix_events_village_starts", "village_id", "starts_at"),
+    )
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.kind} {self.status}>"

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from points import audit, caps, cards, ledger
+from points import audit, caps, cards, ledger, tallies
 from points.clock import now
 from points.db import attach_inserted, begin_write
 from points.errors import DomainError, NotFound, ValidationFailed
@@ -522,6 +522,7 @@ def check_in(
     if attendance_id is None:
         return CheckinResult(find_attendance(session, event.id, resident.id), False)
     att = attach_inserted(session, Attendance(id=attendance_id, **values))
+    tallies.record_checkin(session, event=event, attendance=att, delta=1)
     if amount > 0:
         entry = _post_award(session, event, att, amount, version, by_id=by_id)
         conn.execute(_SET_ENTRY, {"attendance_id": attendance_id, "new_entry_id": entry.id})
@@ -629,6 +630,7 @@ def undo_checkin(
         ledger.correct(session, entry_id=entry.id, reason=reason, created_by_id=by_id)
     attendance.undone_at = now()
     attendance.undo_reason = reason
+    tallies.record_checkin(session, event=attendance.event, attendance=attendance, delta=-1)
     attendance.points_awarded = 0
     session.flush()
     audit.record(

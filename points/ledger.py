@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from points import tallies
 from points.clock import now
 from points.db import attach_inserted, begin_write
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
@@ -208,7 +209,9 @@ def post(
     if household is not None:
         for name in _FIGURES:
             set_committed_value(household, name, new_figures[name])
-    return attach_inserted(session, LedgerEntry(id=entry_id, **values))
+    entry = attach_inserted(session, LedgerEntry(id=entry_id, **values))
+    tallies.record_entry(session, village_id=figures.village_id, entry=entry, reverses=reverses)
+    return entry
 
 
 def correct(

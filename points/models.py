@@ -73,12 +73,30 @@ class ExpiryMode(enum.StrEnum):
     ANNUAL = "annual"
 
 
+class County(Base):
+    """县 / 镇: a group of villages that its officers read across (and never write to)."""
+
+    __tablename__ = "counties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The zone that decides which month is "this month" on the county table.
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    def __repr__(self) -> str:
+        return f"<County {self.code}>"
+
+
 class Village(Base):
     __tablename__ = "villages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The county whose officers see this village on the county table (none: no county yet).
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"), index=True)
     county_name: Mapped[str] = mapped_column(String(100), default="")
     town_name: Mapped[str] = mapped_column(String(100), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
@@ -207,11 +225,14 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), unique=True)
+    # A county officer's county: such a user has no village, no roles and reads only.
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("counties.id"), index=True)
     # Bumped on password change; sessions and remember-me cookies carry it.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     village: Mapped[Village | None] = relationship(lazy="joined")
+    county: Mapped[County | None] = relationship(lazy="joined")
     resident: Mapped[Resident | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="user"
@@ -238,6 +259,10 @@ class User(Base):
     @property
     def is_staff(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_county_officer(self) -> bool:
+        return self.county_id is not None and self.village_id is None
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -531,3 +556,4 @@ class Objection(Base):
 
 
 from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
+from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from points import audit
+from points import audit, tallies
 from points.errors import DuplicateHouseholdNumber, DuplicatePhone, NotFound, ValidationFailed
 from points.models import Household, Resident, ResidentStatus, Role
 from points.villages import get_or_create_group
@@ -102,6 +102,7 @@ def create_household(
     )
     session.add(household)
     session.flush()
+    tallies.record_household(session, household)
     audit.record(
         session,
         action="household.create",
@@ -215,6 +216,7 @@ def create_resident(
     )
     session.add(resident)
     session.flush()
+    tallies.record_resident(session, resident, 1)
     audit.record(
         session,
         action="resident.create",
@@ -314,8 +316,10 @@ def set_status(
     except ValueError:
         raise ValidationFailed({"status": "unknown status"}) from None
     before = audit.snapshot(resident, RESIDENT_FIELDS)
+    was = resident.status
     resident.status = status
     session.flush()
+    tallies.record_status_change(session, resident, was)
     audit.record(
         session,
         action="resident.status",

@@ -39,7 +39,7 @@ def login():
         except DomainError as exc:
             g.login_failed = True
             return render_template("auth/login.html", form=form, error=exc.code), 401
-        if user.village_id is None:
+        if user.village_id is None and not user.is_county_officer:
             g.login_failed = True
             return render_template("auth/login.html", form=form, error="invalid_credentials"), 401
         login_user(SessionUser(user), remember=form.remember.data)

@@ -82,6 +82,7 @@ def test_seed_demo_into_empty_database_only(app, session, client):
     runner = app.test_cli_runner()
     r = runner.invoke(args=["seed-demo"])
     assert r.exit_code == 0, r.output
+    assert "resident, county" in r.output  # the logins it prints
     village = session.scalar(select(Village).where(Village.code == "demo"))
     assert village.name == "示范村"
     assert session.scalar(select(func.count(Household.id))) == 80
@@ -95,6 +96,12 @@ def test_seed_demo_into_empty_database_only(app, session, client):
             "/api/v1/auth/token", json={"username": username, "password": "cunyue-demo"}
         )
         assert r.status_code == 200, username
+    # the county officer of 某县 logs in on the pages and sees the demo village's row
+    page = app.test_client()
+    r = page.post("/login", data={"username": "county", "password": "cunyue-demo"})
+    assert r.status_code == 302
+    table = page.get("/county").get_data(as_text=True)
+    assert "某县" in table and "示范村" in table and "合计（1 个村）" in table
     r = runner.invoke(args=["seed-demo"])
     assert r.exit_code == 1 and "not empty" in r.output
     r = runner.invoke(args=["seed-demo", "--if-empty"])

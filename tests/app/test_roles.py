@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from points import awards, events, evidence, ledger, rules
+from points import county as counties
 from points.clock import now
 from points.event_models import CheckinMethod
 from points.models import EntryKind, LedgerEntry, Resident, Role
@@ -32,6 +33,9 @@ HOSTS = {"host", "admin"}  # "admin implies host and clerk" (API.md, Roles)
 COUNTER = {"clerk", "admin"}  # 超市志愿者 and the village committee
 REVIEWERS = {"admin", "supervisor"}  # approve/reject awards, decide objections, verify
 SCANNERS = {"host", "clerk", "admin"}  # whoever scans cards: at events and at the counter
+# A county officer (DESIGN.md: reads across villages, no write access to a village) is a
+# login with a county and no village: only the county pages are theirs.
+COUNTY = {"county"}
 
 ROUTES = [
     # -- pages: residents and accounts --------------------------------------------------
@@ -190,6 +194,10 @@ ROUTES = [
     ("POST", "/api/v1/redemptions", COUNTER, {}),
     ("GET", "/api/v1/redemptions/{order}", STAFF, None),
     ("POST", "/api/v1/redemptions/{order}/void", REVIEWERS, {}),
+    # -- pages: the county officer's table (县/镇 汇总表) ---------------------------------
+    ("GET", "/county", COUNTY, None),
+    ("GET", "/county?month=2026-01&sort=held&dir=desc", COUNTY, None),
+    ("GET", "/county/export.xlsx", COUNTY, None),
 ]
 
 # Rows where a resident may see only their own household's objects: the matrix's resident
@@ -307,6 +315,11 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         select(LedgerEntry).where(LedgerEntry.household_id == household.id).limit(1)
     ).one()
     payload, _expires_in = events.rotating_payload(SECRET, event)
+    county = counties.create_county(session, code="xian", name="某县")
+    counties.attach_village(session, county, village)
+    users["county"] = counties.create_officer(
+        session, county=county, username="county-officer", password="secret-pass-1"
+    )
     session.commit()
     return {
         "household": household.id,
@@ -368,9 +381,9 @@ def test_role_matrix(app, connection, world, token_for):
     problems = []
     for row in ROUTES:
         method, path, allowed, body = row
-        assert allowed <= ALL, row
+        assert allowed <= ALL | COUNTY, row
         url = path.format(**world)
-        for role in [None, *sorted(ALL)]:
+        for role in [None, *sorted(ALL | COUNTY)]:
             savepoint = connection.begin_nested()
             try:
                 if role is None:
