@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, event, func, select, text
+from sqlalchemy import Select, bindparam, case, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from points.clock import now
@@ -44,6 +44,7 @@ from points.models import (  # models first: it registers the event and tally ta
     Village,
 )
 from points.tally_models import ResidentMonth, VillageMonthTally
+from points.villages import zone_of
 
 SHARDS = 8
 FIGURES = ("awarded", "redeemed", "checkins", "participants", "net", "households", "residents")
@@ -58,8 +59,7 @@ def local_month(zone: str | ZoneInfo, at: datetime) -> date:
 
 
 def _village_month(session: Session, village_id: int, at: datetime) -> date:
-    village = session.get(Village, village_id)  # usually already in the session
-    return local_month(village.timezone, at)
+    return local_month(zone_of(session, village_id), at)
 
 
 # ---------------------------------------------------------------- gathering changes
@@ -160,12 +160,25 @@ def record_status_change(
 # ---------------------------------------------------------------- writing at commit
 
 
-def _dialect_insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
-    return insert
+def _upsert(model: type, keys: tuple[str, ...], figures: tuple[str, ...], returning: str = ""):
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE SET f = f + excluded.f``, the same text on
+    SQLite and PostgreSQL. Written as text because SQLAlchemy compiles its ON CONFLICT
+    constructs afresh at every execution, and these run at every scan and redemption."""
+    table = model.__table__
+    names = (*keys, *figures)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + n for n in names)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in figures)
+        + (f" RETURNING {returning}" if returning else "")
+    )
+    stmt = text(sql).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
+    return stmt.columns(table.c[returning]) if returning else stmt
+
+
+_UPSERT_ACTS = _upsert(ResidentMonth, ("resident_id", "month"), ("acts",), returning="acts")
+_UPSERT_TALLY = _upsert(VillageMonthTally, ("village_id", "month", "shard"), FIGURES)
 
 
 def apply_pending(session: Session) -> None:
@@ -185,16 +198,13 @@ def apply_pending(session: Session) -> None:
         for key, (delta, village_id, shard) in changes.acts.items():
             current = acts.setdefault(key, [0, village_id, shard])
             current[0] += delta
-    insert = _dialect_insert(session)
+    conn = session.connection()
     for (resident_id, month), (delta, village_id, shard) in sorted(acts.items()):
         if not delta:
             continue
-        stmt = insert(ResidentMonth).values(resident_id=resident_id, month=month, acts=delta)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["resident_id", "month"],
-            set_={"acts": ResidentMonth.acts + stmt.excluded.acts},
-        ).returning(ResidentMonth.acts)
-        after = session.execute(stmt).scalar_one()
+        after = conn.execute(
+            _UPSERT_ACTS, {"resident_id": resident_id, "month": month, "acts": delta}
+        ).scalar_one()
         change = (after > 0) - (after - delta > 0)
         if change:
             figures[(village_id, month, shard)]["participants"] += change
@@ -203,13 +213,8 @@ def apply_pending(session: Session) -> None:
         for k, row in sorted(figures.items())
         if any(row.values())
     ]
-    if rows:
-        stmt = insert(VillageMonthTally).values(rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["village_id", "month", "shard"],
-            set_={name: getattr(VillageMonthTally, name) + stmt.excluded[name] for name in FIGURES},
-        )
-        session.execute(stmt)
+    for row in rows:  # in key order: concurrent writers lock shared rows in one order
+        conn.execute(_UPSERT_TALLY, row)
 
 
 def _innermost_first(txn: SessionTransaction, dropped: SessionTransaction) -> bool:

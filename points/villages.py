@@ -92,12 +92,18 @@ _TIMEZONE = select(Village.__table__.c.timezone).where(
 
 
 def zone_of(session: Session, village_id: int) -> ZoneInfo:
-    """A village's time zone by its id, with one small query (or none, when it is loaded)."""
+    """A village's time zone by its id: one small query the first time in a session, none
+    when the village is loaded."""
     village = session.identity_map.get(identity_key(Village, village_id))
     if village is not None:
         return village_zone(village)
-    timezone = session.connection().execute(_TIMEZONE, {"village_id": village_id}).scalar_one()
-    return ZoneInfo(timezone)
+    zones = session.info.setdefault("cunyue.zones", {})
+    if village_id not in zones:
+        timezone = session.connection().execute(_TIMEZONE, {"village_id": village_id}).scalar()
+        if timezone is None:
+            raise NotFound("village")
+        zones[village_id] = ZoneInfo(timezone)
+    return zones[village_id]
 
 
 def village_today(village: Village) -> date:
