@@ -101,6 +101,9 @@ def resolve(session: Session, secret: str | bytes, village_id: int, payload: str
 
 def reissue(session: Session, resident: Resident, *, by_id: int | None) -> Resident:
     """A new card: the version goes up and every earlier card stops working."""
+    from points.residents import lock_resident  # noqa: PLC0415 (residents imports cards' users)
+
+    resident = lock_resident(session, resident)
     before = resident.card_version
     resident.card_version = before + 1
     session.flush()

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -213,7 +214,10 @@ def _install_sqlite_hooks(engine: Engine, queue: WriterQueue | None) -> None:
         if _STARTS_WRITE.match(statement) and not conn.get_execution_options().get(READ_ONLY):
             dbapi_connection = conn.connection.dbapi_connection
             if not dbapi_connection.in_transaction:
-                _begin_immediate(dbapi_connection)
+                try:
+                    _begin_immediate(dbapi_connection)
+                except sqlite3.Error as exc:  # as SQLAlchemy reports the driver's own errors
+                    raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 _STARTS_WRITE = re.compile(
@@ -254,12 +258,44 @@ def begin_write(session_or_connection: Session | Connection) -> None:
         _begin_immediate(dbapi_connection)
 
 
+_ATTACHED = "cunyue.attached"
+
+
 def attach_inserted(session: Session, obj: Any) -> Any:
     """Make ``obj`` — a mapped object whose row a plain INSERT has just written, every column
-    set, primary key included — a persistent object of ``session`` without another query."""
+    set, primary key included — a persistent object of ``session`` without another query.
+
+    The session does not count it as new, so a rollback would leave it behind, naming a row
+    that no longer exists; it is remembered with its transaction and dropped on rollback.
+    """
     make_transient_to_detached(obj)
     session.add(obj)
+    txn = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_ATTACHED, []).append((txn, obj))
     return obj
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_attached(session: Session, previous: Any) -> None:
+    attached = session.info.get(_ATTACHED)
+    if not attached:
+        return
+    kept = []
+    for txn, obj in attached:
+        inner = txn  # rolled back: the transaction it was written in, or one around it
+        while inner is not None and inner is not previous:
+            inner = inner.parent
+        if inner is previous or previous.parent is None:
+            if obj in session:
+                session.expunge(obj)
+        else:
+            kept.append((txn, obj))
+    session.info[_ATTACHED] = kept
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_attached(session: Session) -> None:
+    session.info.pop(_ATTACHED, None)  # committed: the rows are there for good
 
 
 class Database:

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from points import audit, tallies
+from points.db import begin_write
 from points.errors import DuplicateHouseholdNumber, DuplicatePhone, NotFound, ValidationFailed
 from points.models import Household, Resident, ResidentStatus, Role
 from points.villages import get_or_create_group
@@ -308,6 +309,16 @@ def move_resident(
     return resident
 
 
+def lock_resident(session: Session, resident: Resident) -> Resident:
+    """Hold a resident's row for a change of it (PostgreSQL ``FOR UPDATE``; SQLite's write
+    lock) and read it again under the lock: two changes at once apply one after the other."""
+    begin_write(session)
+    stmt = select(Resident).where(Resident.id == resident.id)
+    if session.connection().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(of=Resident)
+    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+
+
 def set_status(
     session: Session, resident: Resident, *, status: ResidentStatus | str, by_id: int | None
 ) -> Resident:
@@ -315,6 +326,7 @@ def set_status(
         status = ResidentStatus(status)
     except ValueError:
         raise ValidationFailed({"status": "unknown status"}) from None
+    resident = lock_resident(session, resident)
     before = audit.snapshot(resident, RESIDENT_FIELDS)
     was = resident.status
     resident.status = status

@@ -182,7 +182,6 @@ def redeem(
     set_committed_value(order, "lines", order_lines)
     set_committed_value(order, "household", shown_household)
     set_committed_value(order, "clerk", clerk)
-    set_committed_value(order, "resident", None)
     set_committed_value(order, "voided_by", None)
     ledger.post(
         session,
