@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import String, bindparam, insert, select, type_coerce, update
+from sqlalchemy import String, Text, bindparam, cast, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -297,17 +297,36 @@ class VerifyReport:
         return not self.problems
 
 
-def _rows(session: Session, village_id: int | None) -> Iterator:
-    # Raw column values (no enum or datetime conversion per row): verifying is a full scan.
-    raw = [type_coerce(c, String) if c.key in ("kind", "created_at") else c for c in HASHED_COLUMNS]
-    stmt = select(LedgerEntry.id, LedgerEntry.prev_hash, LedgerEntry.hash, *raw).order_by(
-        LedgerEntry.household_id, LedgerEntry.seq
-    )
+def _rows(session: Session, village_id: int | None) -> Iterator[tuple]:
+    """(id, prev_hash, hash, household, seq, amount, honour_delta, balance_after, canonical
+    text) of every entry, in chain order. Verifying is a full scan: on PostgreSQL the
+    database writes the canonical text (on its own core, while Python hashes); on SQLite it
+    is built here from the raw stored values, with no per-row conversion by SQLAlchemy."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        parts = [
+            func.to_char(func.timezone("UTC", c), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            if c.key == "created_at"
+            else func.coalesce(cast(c, Text), "")
+            for c in HASHED_COLUMNS
+        ]
+        canonical_columns = [func.concat_ws("\x1f", *parts)]
+    else:
+        canonical_columns = [
+            type_coerce(c, String) if c.key in ("kind", "created_at") else c for c in HASHED_COLUMNS
+        ]
+    e = LedgerEntry
+    stmt = select(
+        e.id, e.prev_hash, e.hash, e.household_id, e.seq, e.amount, e.honour_delta,
+        e.balance_after, *canonical_columns,
+    ).order_by(e.household_id, e.seq)  # fmt: skip
     if village_id is not None:
-        stmt = stmt.join(Household, Household.id == LedgerEntry.household_id).where(
+        stmt = stmt.join(Household, Household.id == e.household_id).where(
             Household.village_id == village_id
         )
-    yield from session.execute(stmt.execution_options(yield_per=5000))
+    for row in conn.execute(stmt.execution_options(yield_per=5000)):
+        yield row if postgres else (*row[:8], _canonical_values(row[8:]))
 
 
 def verify(session: Session, *, village_id: int | None = None) -> VerifyReport:
@@ -320,23 +339,20 @@ def verify(session: Session, *, village_id: int | None = None) -> VerifyReport:
     report.households = len(households)
     state: dict[int, list] = {}  # household -> [prev_hash, seq, balance, honour]
     problems = report.problems
-    i_household, i_seq, i_amount, i_honour = 3, 4, 6, 7
-    i_balance_after = 3 + _NAMES.index("balance_after")
-    for row in _rows(session, village_id):
-        entry_id, prev_hash, stored_hash = row[0], row[1], row[2]
-        values = row[3:]
-        hid, seq = row[i_household], row[i_seq]
+    for entry_id, prev_hash, stored_hash, hid, seq, amount, honour, balance_after, text in _rows(
+        session, village_id
+    ):
         report.entries += 1
         st = state.get(hid)
         if st is None:
             st = state[hid] = [GENESIS, 0, 0, 0]
         if seq != st[1] + 1 or prev_hash != st[0]:
             problems.append(Problem(hid, entry_id, "chain_break", f"seq {seq}"))
-        if _hash(prev_hash, _canonical_values(values)) != stored_hash:
+        if _hash(prev_hash, text) != stored_hash:
             problems.append(Problem(hid, entry_id, "hash_mismatch", f"seq {seq}"))
-        st[2] += row[i_amount]
-        st[3] += row[i_honour]
-        if row[i_balance_after] != st[2]:
+        st[2] += amount
+        st[3] += honour
+        if balance_after != st[2]:
             problems.append(Problem(hid, entry_id, "balance_mismatch", "balance_after"))
         st[0], st[1] = stored_hash, seq
     for hid, h in households.items():
