@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,8 +20,8 @@ from points.clock import now
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.models import County, User, Village
 from points.tallies import MonthFigures, local_month, month_figures
+from points.villages import clean_place
 
-CODE_RE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_MONTH = date(2000, 1, 1)
 
@@ -34,16 +33,7 @@ class DuplicateCountyCode(DomainError):
 def create_county(
     session: Session, *, code: str, name: str, timezone: str = "Asia/Shanghai"
 ) -> County:
-    code, name = (code or "").strip(), (name or "").strip()
-    errors: dict[str, str] = {}
-    if not CODE_RE.match(code):
-        errors["code"] = "2-32 letters, digits, - or _"
-    if not name or len(name) > 100:
-        errors["name"] = "required, at most 100 characters"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = "unknown time zone"
+    code, name, errors = clean_place(code, name, timezone)
     if errors:
         raise ValidationFailed(errors)
     if session.scalar(select(County.id).where(County.code == code)) is not None:

@@ -17,6 +17,22 @@ from points.models import Group, Village
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{2,32}$")
 
 
+def clean_place(code: str, name: str, timezone: str) -> tuple[str, str, dict[str, str]]:
+    """A village's or county's code, name and time zone: the cleaned code and name, and
+    what is wrong (field -> message)."""
+    code, name = (code or "").strip(), (name or "").strip()
+    errors: dict[str, str] = {}
+    if not CODE_RE.match(code):
+        errors["code"] = "2-32 letters, digits, - or _"
+    if not name or len(name) > 100:
+        errors["name"] = "required, at most 100 characters"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "unknown time zone"
+    return code, name, errors
+
+
 def create_village(
     session: Session,
     *,
@@ -27,17 +43,7 @@ def create_village(
     timezone: str = "Asia/Shanghai",
     objection_days: int = 7,
 ) -> Village:
-    code = (code or "").strip()
-    name = (name or "").strip()
-    errors: dict[str, str] = {}
-    if not CODE_RE.match(code):
-        errors["code"] = "2-32 letters, digits, - or _"
-    if not name or len(name) > 100:
-        errors["name"] = "required, at most 100 characters"
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = "unknown time zone"
+    code, name, errors = clean_place(code, name, timezone)
     if not 0 <= objection_days <= 60:
         errors["objection_days"] = "0 to 60 days"
     if errors:
