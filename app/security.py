@@ -145,6 +145,21 @@ def require_resident(view):
     return wrapper
 
 
+def require_login(view):
+    """Decorator: any logged-in user, of a village or of a county (their own account's
+    pages, such as changing the password)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        g.user = current_user.user
+        return view(*args, **kwargs)
+
+    wrapper.required_roles = ()
+    return wrapper
+
+
 def require_county_officer(view):
     """Decorator for the county pages (logged-in pages, no API): the user must be a county
     officer, a login with a county and no village. Village staff get 403 here, as officers

@@ -12,7 +12,7 @@ from app.auth.forms import ChangePasswordForm, LoginForm
 from app.db import get_session
 from app.forms import apply_domain_error, invalid_status
 from app.ratelimits import login_limits
-from app.security import SessionUser, require_role
+from app.security import SessionUser, require_login
 from points import users as user_service
 from points.errors import DomainError
 
@@ -55,7 +55,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@require_role()
+@require_login
 def change_password():
     form = ChangePasswordForm()
     status = invalid_status(form)

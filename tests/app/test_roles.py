@@ -41,8 +41,8 @@ ROUTES = [
     # -- pages: residents and accounts --------------------------------------------------
     ("GET", "/me", ALL, None),
     ("GET", "/staff", STAFF, None),
-    ("GET", "/password", ALL, None),
-    ("POST", "/password", ALL, {"current_password": "x"}),
+    ("GET", "/password", ALL | COUNTY, None),  # every login changes its own password
+    ("POST", "/password", ALL | COUNTY, {"current_password": "x"}),
     # -- pages: households, residents, users (村两委) ----------------------------------
     ("GET", "/admin/dashboard", STAFF, None),
     ("GET", "/admin/households", STAFF, None),
