@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.security import is_api_request
@@ -228,6 +228,16 @@ def register(app: Flask) -> None:
         return render_template(
             "error.html", code="bad_request", message=message_for("bad_request")
         ), 400
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        # A unique or foreign-key rule of the database refused the write: two requests made
+        # the same new thing at the same instant (the domain's own check ran before either
+        # had committed). Nothing of this request was written; the first one stands.
+        app.logger.warning("database refused a write: %s", exc.orig)
+        if is_api_request():
+            return json_error(409, "conflict")
+        return render_template("error.html", code="conflict", message=message_for("conflict")), 409
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

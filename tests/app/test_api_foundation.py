@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from points import ledger
+from points import ledger, residents
 from points.models import EntryKind, Household, IdempotencyRecord, Resident
 from tests.conftest import PASSWORD
 
@@ -246,3 +246,18 @@ def test_ids_beyond_32_bits_are_bad_input_not_a_database_error(client, admin, to
     ):
         r = client.post(path, json=body, headers=h)
         assert r.status_code == 400 and field in r.json["fields"], (path, r.json)
+
+
+def test_a_write_the_database_refuses_as_a_duplicate_is_a_conflict_not_a_500(
+    client, admin, token_for, village, make_household, session, monkeypatch
+):
+    # Two admins add household 8002 at the same instant: both domain checks ran before
+    # either committed, so the second insert meets the database's (village, number) rule.
+    # The check is made to miss here, as it would in that race.
+    make_household(village, number="8002")
+    monkeypatch.setattr(residents, "find_household_by_number", lambda *a, **k: None)
+    body = {"household_number": "8002", "name": "钱多多"}
+    r = client.post("/api/v1/residents", json=body, headers=token_for(admin))
+    assert r.status_code == 409
+    assert r.json["error"] == "conflict" and r.json["message"] == "与当前状态冲突。"
+    assert session.scalar(select(func.count(Household.id)).where(Household.number == "8002")) == 1
