@@ -301,11 +301,6 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     return Actor(user_id, village_id, resident_id, roles)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    actor = actor_for_token(session, token)
-    return session.get(User, actor.id) if actor is not None else None
-
-
 def revoke_token(session: Session, token: str) -> bool:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token or "")))
     if row is None or row.revoked_at is not None:

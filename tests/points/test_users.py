@@ -68,15 +68,15 @@ def test_tokens_expire_and_revoke(session, village, fixed_clock):
     )
     token, row = users.issue_token(session, u)
     assert row.token_hash != token and len(row.token_hash) == 64  # stored hashed
-    assert users.user_for_token(session, token).id == u.id
+    assert users.actor_for_token(session, token).id == u.id
     fixed_clock.advance(days=31)
-    assert users.user_for_token(session, token) is None
+    assert users.actor_for_token(session, token) is None
     token2, _ = users.issue_token(session, u, lifetime=timedelta(hours=1))
     assert users.revoke_token(session, token2) is True
-    assert users.user_for_token(session, token2) is None
+    assert users.actor_for_token(session, token2) is None
     token3, _ = users.issue_token(session, u)
     users.reset_password(session, u, new="brand-new-pass", by_id=None)
-    assert users.user_for_token(session, token3) is None
+    assert users.actor_for_token(session, token3) is None
 
 
 def test_cannot_remove_own_admin_role(session, village):
