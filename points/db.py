@@ -71,7 +71,7 @@ def is_sqlite(url: str) -> bool:
 
 
 class WriterQueue:
-    """Writers to one SQLite file take turns in order of arrival instead of polling.
+    """Writers to one SQLite file wait on a lock instead of SQLite's sleep-and-retry.
 
     SQLite's own busy handler makes a writer that finds the database locked sleep and retry
     (1, 2, 5 ... up to 100 ms between tries), so under a burst of scans the lock sits idle
