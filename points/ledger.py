@@ -13,7 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import String, Text, bindparam, cast, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    Row,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -155,6 +166,7 @@ def post(
     reverses: LedgerEntry | None = None,
     at: datetime | None = None,
     allow_partial: bool = False,
+    figures: Row | None = None,
 ) -> LedgerEntry:
     """Append one entry to a household's chain and update its cached figures.
 
@@ -163,12 +175,15 @@ def post(
 
     The lock, the entry and the figures are three plain statements (this runs inside the
     single write lock on SQLite, at every scan and redemption); a :class:`Household` the
-    session already holds is brought up to date without another query.
+    session already holds is brought up to date without another query. A caller that has
+    just locked the household with :func:`lock_figures` in this transaction, and written no
+    entry to it since, passes those ``figures`` to save the second lock.
     """
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationFailed({"amount": "must be a whole number"})
     kind = EntryKind(kind)
-    figures = lock_figures(session, household_id)
+    if figures is None:
+        figures = lock_figures(session, household_id)
     if amount < 0 and figures.balance + amount < 0:
         if not allow_partial:
             raise InsufficientPoints(balance=figures.balance, needed=-amount)
