@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import struct
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -70,32 +71,52 @@ def _decode(payload: str) -> tuple[int, int, int, bytes, bytes]:
     return village_id, resident_id, version, body, mac
 
 
-def resolve(session: Session, secret: str | bytes, village_id: int, payload: str) -> Resident:
-    """The active resident of ``village_id`` whose current card carries ``payload``.
+@dataclass(frozen=True, slots=True)
+class CardClaim:
+    """What a card's QR payload or short code says, before the resident is read."""
 
-    Accepts the QR payload or the short code. Forged, foreign, outdated (reissued) cards and
-    cards of residents who moved out all raise :class:`InvalidCard`.
-    """
+    payload: str
+    resident_id: int
+    village_id: int | None = None  # the QR payload's; a short code names no village
+    version: int | None = None
+
+
+def read_card(secret: str | bytes, payload: str) -> CardClaim:
+    """Parse a QR payload (its MAC checked) or a short code; :class:`InvalidCard` otherwise."""
     match = SHORT_CODE_RE.match(payload or "")
     if match:
-        resident = session.get(Resident, int(match.group(1)))
-        if resident is None or not hmac.compare_digest(
+        return CardClaim(payload, int(match.group(1)))
+    card_village, resident_id, version, body, mac = _decode(payload)
+    if not hmac.compare_digest(mac, _mac(secret, body)):
+        raise InvalidCard()
+    return CardClaim(payload, resident_id, card_village, version)
+
+
+def check_card(secret: str | bytes, claim: CardClaim, resident, village_id: int) -> None:
+    """The claim names ``resident`` (a :class:`Resident` or a row with its id, village_id,
+    card_version and status, or None when there is none) with their current card, and the
+    resident is an active resident of ``village_id``. Forged, foreign, outdated (reissued)
+    cards and cards of residents who moved out all raise :class:`InvalidCard`."""
+    if resident is None or resident.id != claim.resident_id:
+        raise InvalidCard()
+    if claim.version is None:
+        match = SHORT_CODE_RE.match(claim.payload)
+        if not hmac.compare_digest(
             short_code_for(secret, resident), f"{match.group(1)}-{match.group(2)}"
         ):
             raise InvalidCard()
-    else:
-        card_village, resident_id, version, body, mac = _decode(payload)
-        if not hmac.compare_digest(mac, _mac(secret, body)):
-            raise InvalidCard()
-        resident = session.get(Resident, resident_id)
-        if (
-            resident is None
-            or resident.card_version != version
-            or resident.village_id != card_village
-        ):
-            raise InvalidCard()
+    elif resident.card_version != claim.version or resident.village_id != claim.village_id:
+        raise InvalidCard()
     if resident.village_id != village_id or resident.status != ResidentStatus.ACTIVE:
         raise InvalidCard()
+
+
+def resolve(session: Session, secret: str | bytes, village_id: int, payload: str) -> Resident:
+    """The active resident of ``village_id`` whose current card carries ``payload`` (the QR
+    payload or the short code); :class:`InvalidCard` otherwise (see :func:`check_card`)."""
+    claim = read_card(secret, payload)
+    resident = session.get(Resident, claim.resident_id)
+    check_card(secret, claim, resident, village_id)
     return resident
 
 

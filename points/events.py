@@ -18,7 +18,7 @@ import base64
 import hashlib
 import hmac
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,8 +49,9 @@ from points.models import (
     RuleUnit,
     RuleVersion,
     Village,
+    version_in_force,
 )
-from points.villages import zone_of
+from points.villages import remember_zone, zone_of
 
 WINDOW_SECONDS = 30
 EVENT_PREFIX = "CE1"
@@ -245,18 +246,24 @@ _SCAN_STATE_SQLITE = select(*(_EVENTS.c[name] for name in _SCAN_STATE)).where(
 _SCAN_STATE_FOR_SHARE = _SCAN_STATE_SQLITE.with_for_update(read=True)
 
 
-def hold_for_scan(session: Session, event: Event) -> Event:
-    """Take the event's shared lock for a scan and re-read its state under it: a close waits
-    for the scans in progress, and a scan after a close sees it closed. One small query, as
-    it runs inside the write lock at every scan."""
+def _hold_scan_state(session: Session, event_id: int):
+    """Take the event's shared lock for a scan and read its state (status, opened_at,
+    closed_at) under it: a close waits for the scans in progress, and a scan after a close
+    sees it closed. One small query, as it runs inside the write lock at every scan."""
     session.flush()  # as the session would before a query of its own
     begin_write(session)
     conn = session.connection()
     stmt = _SCAN_STATE_SQLITE if conn.dialect.name == "sqlite" else _SCAN_STATE_FOR_SHARE
-    row = conn.execute(stmt, {"event_id": event.id}).one_or_none()
-    if row is None:
+    state = conn.execute(stmt, {"event_id": event_id}).one_or_none()
+    if state is None:
         raise NotFound("event")
-    for name, value in zip(_SCAN_STATE, row, strict=True):
+    return state
+
+
+def hold_for_scan(session: Session, event: Event) -> Event:
+    """:func:`_hold_scan_state` for a loaded event, brought up to date with the state read."""
+    state = _hold_scan_state(session, event.id)
+    for name, value in zip(_SCAN_STATE, state, strict=True):
         set_committed_value(event, name, value)
     return event
 
@@ -317,15 +324,87 @@ def close_event(session: Session, event: Event, *, by_id: int | None) -> Event:
 class CheckinResult:
     attendance: Attendance
     created: bool
-    household_number: str = ""  # for the answer: the household's number and balance after
+    resident: Any = None  # the resident checked in: their id and name for the answer
+    household_number: str = ""  # the household's number and balance after
     balance: int | None = None
 
 
-def rule_version_for(session: Session, event: Event) -> RuleVersion:
-    """The version of the event's rule in force on the event's day (in the village's zone)."""
-    return event.rule.version_on(
-        event.starts_at.astimezone(zone_of(session, event.village_id)).date()
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """What a scan needs of an event, read as a plain row: scans come in bursts, and an
+    :class:`Event` loaded with its rule and versions costs more than the rest of the scan.
+    :func:`check_in` takes this or an :class:`Event`."""
+
+    id: int
+    village_id: int
+    kind: EventKind
+    status: EventStatus
+    opened_at: datetime | None
+    closed_at: datetime | None
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    one_per_household: bool
+    rule_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResident:
+    """What a scan needs of a resident (and of their card), read as a plain row."""
+
+    id: int
+    village_id: int
+    household_id: int
+    status: ResidentStatus
+    name: str
+    card_version: int
+
+
+_RESIDENTS = Resident.__table__
+_VERSIONS = RuleVersion.__table__
+_SCAN_EVENT_COLUMNS = [_EVENTS.c[f.name] for f in fields(ScanEvent)]
+_SCAN_RESIDENT_COLUMNS = [_RESIDENTS.c[f.name].label(f"r_{f.name}") for f in fields(ScanResident)]
+# The event, its village's zone and the resident in one round trip (no resident: NULLs).
+_SCAN_SUBJECTS = (
+    select(*_SCAN_EVENT_COLUMNS, Village.__table__.c.timezone, *_SCAN_RESIDENT_COLUMNS)
+    .select_from(_EVENTS)
+    .join(Village.__table__, Village.__table__.c.id == _EVENTS.c.village_id)
+    .outerjoin(_RESIDENTS, _RESIDENTS.c.id == bindparam("resident_id"))
+    .where(_EVENTS.c.id == bindparam("event_id"))
+)
+_RULE_VERSIONS = (
+    select(_VERSIONS.c.id, _VERSIONS.c.points, _VERSIONS.c.monthly_cap, _VERSIONS.c.effective_from)
+    .where(_VERSIONS.c.rule_id == bindparam("rule_id"))
+    .order_by(_VERSIONS.c.version)
+)
+
+
+def read_scan_subjects(
+    session: Session, village_id: int, event_id: int, resident_id: int
+) -> tuple[ScanEvent, ScanResident | None]:
+    """The event (``not_found`` unless it is the village's) and the resident, or None."""
+    row = (
+        session.connection()
+        .execute(_SCAN_SUBJECTS, {"event_id": event_id, "resident_id": resident_id})
+        .one_or_none()
     )
+    if row is None or row.village_id != village_id:
+        raise NotFound("event")
+    width = len(_SCAN_EVENT_COLUMNS)
+    remember_zone(session, row.village_id, row.timezone)
+    resident = ScanResident(*row[width + 1 :]) if row.r_id is not None else None
+    return ScanEvent(*row[:width]), resident
+
+
+def rule_version_for(session: Session, event: Event | ScanEvent):
+    """The version of the event's rule in force on the event's day (in the village's zone):
+    the :class:`RuleVersion` of a loaded event; for a :class:`ScanEvent`, a row with the
+    version's id, points and monthly cap."""
+    day = event.starts_at.astimezone(zone_of(session, event.village_id)).date()
+    if isinstance(event, Event):
+        return event.rule.version_on(day)
+    rows = session.connection().execute(_RULE_VERSIONS, {"rule_id": event.rule_id}).all()
+    return version_in_force(rows, day)
 
 
 def _capped(
@@ -338,7 +417,7 @@ def _capped(
         caps.check_monthly_cap(
             session,
             village=session.get(Village, event.village_id),
-            rule=event.rule,
+            rule=session.get(Rule, event.rule_id),
             version=version,
             resident_id=resident_id,
             amount=amount,
@@ -357,9 +436,11 @@ def _post_award(
     version: RuleVersion,
     *,
     by_id: int | None,
+    figures: Any = None,
 ) -> LedgerEntry:
     return ledger.post(
         session,
+        figures=figures,
         household_id=att.household_id,
         amount=amount,
         kind=EntryKind.AWARD,
@@ -470,8 +551,8 @@ _SET_ENTRY = (
 def check_in(
     session: Session,
     *,
-    event: Event,
-    resident: Resident,
+    event: Event | ScanEvent,
+    resident: Resident | ScanResident,
     method: CheckinMethod | str,
     scanned_at: datetime | None = None,
     client_id: str | None = None,
@@ -489,21 +570,25 @@ def check_in(
     # The event first (shared: a close waits for scans in progress and scans after it see
     # it closed), then the household, which serializes the household's scans and awards.
     # close_event takes the same two locks in the same order.
-    event = hold_for_scan(session, event)
+    state = hold_for_scan(session, event) if isinstance(event, Event) else None
+    state = state or _hold_scan_state(session, event.id)
     figures = ledger.lock_figures(session, resident.household_id)
-    balance = figures.balance
-    conn = session.connection()
-    keys = {"event_id": event.id, "resident_id": resident.id}
-    if conn.execute(_ATTENDANCE_ID, keys).first() is not None:
-        return CheckinResult(find_attendance(session, event.id, resident.id), False)
-    at = _check_time(event, scanned_at)
+    try:
+        at = _check_time(state, scanned_at)
+    except EventNotOpen:
+        # A repeat scan is answered "already" whatever the event's state now.
+        repeat = find_attendance(session, event.id, resident.id)
+        if repeat is not None:
+            return CheckinResult(repeat, False, resident)
+        raise
     amount = 0
     if event.kind == EventKind.MEETING and not (
         event.one_per_household and _household_already_earned(session, event, resident.household_id)
     ):
         amount = _capped(session, event, version, resident.id, version.points)
     values = {
-        **keys,
+        "event_id": event.id,
+        "resident_id": resident.id,
         "household_id": resident.household_id,
         "method": method,
         "checked_in_at": at,
@@ -518,21 +603,26 @@ def check_in(
         "undone_at": None,
         "undo_reason": "",
     }
+    # The insert is the check for a repeat: one active attendance per (event, resident) is
+    # a unique index, and the household lock keeps twins from racing to it.
+    conn = session.connection()
     attendance_id = conn.execute(_INSERT_ATTENDANCE, values).scalar()
     if attendance_id is None:
-        return CheckinResult(find_attendance(session, event.id, resident.id), False)
+        return CheckinResult(find_attendance(session, event.id, resident.id), False, resident)
     att = attach_inserted(session, Attendance(id=attendance_id, **values))
     tallies.record_checkin(session, event=event, attendance=att, delta=1)
+    balance = figures.balance
     if amount > 0:
-        entry = _post_award(session, event, att, amount, version, by_id=by_id)
+        entry = _post_award(session, event, att, amount, version, by_id=by_id, figures=figures)
         conn.execute(_SET_ENTRY, {"attendance_id": attendance_id, "new_entry_id": entry.id})
         set_committed_value(att, "entry_id", entry.id)
         balance = entry.balance_after
-    elif event.kind == EventKind.VOLUNTEER and event.status == EventStatus.CLOSED:
+    elif event.kind == EventKind.VOLUNTEER and state.status == EventStatus.CLOSED:
         # A queued scan arriving after the close: settled as the close settled the others.
-        _settle_volunteer(session, event, att, min(event.closed_at, event.ends_at), by_id=by_id)
+        loaded = event if isinstance(event, Event) else session.get(Event, event.id)
+        _settle_volunteer(session, loaded, att, min(state.closed_at, event.ends_at), by_id=by_id)
         balance = ledger.lock_figures(session, resident.household_id).balance
-    return CheckinResult(att, True, figures.number, balance)
+    return CheckinResult(att, True, resident, figures.number, balance)
 
 
 def check_in_card(
@@ -548,6 +638,38 @@ def check_in_card(
     resident = cards.resolve(session, secret, event.village_id, payload)
     method = CheckinMethod.OFFLINE if offline else CheckinMethod.CARD
     return check_in(session, event=event, resident=resident, method=method, **kw)
+
+
+def scan(
+    session: Session,
+    secret: str | bytes,
+    *,
+    village_id: int,
+    event_id: int,
+    card: str | None = None,
+    resident_id: int | None = None,
+    scanned_at: datetime | None = None,
+    **kw: Any,
+) -> CheckinResult:
+    """A host's scan: check a resident in by their card (QR payload or short code; a scan
+    with ``scanned_at`` was queued offline) or by id (manual). The event and the resident
+    are read as plain rows, in one query."""
+    if card:
+        claim = cards.read_card(secret, card)
+        resident_id = claim.resident_id
+    elif resident_id is None:
+        raise ValidationFailed({"card": "a card or a resident_id"})
+    event, resident = read_scan_subjects(session, village_id, event_id, resident_id)
+    if card:
+        cards.check_card(secret, claim, resident, village_id)
+        method = CheckinMethod.OFFLINE if scanned_at is not None else CheckinMethod.CARD
+    else:
+        if resident is None or resident.village_id != village_id:
+            raise NotFound("resident")
+        method = CheckinMethod.MANUAL
+    return check_in(
+        session, event=event, resident=resident, method=method, scanned_at=scanned_at, **kw
+    )
 
 
 def volunteer_half_hours(event: Event, checked_in_at: datetime, checked_out_at: datetime) -> int:

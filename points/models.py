@@ -365,11 +365,7 @@ class Rule(Base):
 
     def version_on(self, day: date) -> RuleVersion:
         """The version in force on ``day`` (the first version if none had started yet)."""
-        current = self.versions[0]
-        for v in self.versions:
-            if v.effective_from <= day:
-                current = v
-        return current
+        return version_in_force(self.versions, day)
 
     @property
     def latest(self) -> RuleVersion:
@@ -377,6 +373,16 @@ class Rule(Base):
 
     def __repr__(self) -> str:
         return f"<Rule {self.code}>"
+
+
+def version_in_force(versions, day: date):
+    """Of a rule's versions in version order (:class:`RuleVersion` objects or rows with their
+    ``effective_from``), the one in force on ``day``: the first version if none had started."""
+    current = versions[0]
+    for v in versions:
+        if v.effective_from <= day:
+            current = v
+    return current
 
 
 class RuleVersion(Base):

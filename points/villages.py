@@ -97,13 +97,23 @@ _TIMEZONE = select(Village.__table__.c.timezone).where(
 )
 
 
+_ZONES = "cunyue.zones"
+
+
+def remember_zone(session: Session, village_id: int, timezone: str) -> None:
+    """Tell :func:`zone_of` a village's zone that a query of the caller's has just read."""
+    zones = session.info.setdefault(_ZONES, {})
+    if village_id not in zones:
+        zones[village_id] = ZoneInfo(timezone)
+
+
 def zone_of(session: Session, village_id: int) -> ZoneInfo:
     """A village's time zone by its id: one small query the first time in a session, none
     when the village is loaded."""
     village = session.identity_map.get(identity_key(Village, village_id))
     if village is not None:
         return village_zone(village)
-    zones = session.info.setdefault("cunyue.zones", {})
+    zones = session.info.setdefault(_ZONES, {})
     if village_id not in zones:
         timezone = session.connection().execute(_TIMEZONE, {"village_id": village_id}).scalar()
         if timezone is None:

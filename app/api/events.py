@@ -85,17 +85,18 @@ def attendance_dict(a: Attendance) -> dict:
 
 
 def checkin_response(result: events.CheckinResult):
-    a = result.attendance
+    a, resident = result.attendance, result.resident
+    who = {"id": resident.id, "name": resident.name}
     if not result.created:
         return {
             "already": True,
             "attendance_id": a.id,
             "checked_in_at": iso(a.checked_in_at),
-            "resident": {"id": a.resident.id, "name": a.resident.name},
+            "resident": who,
         }, 200
     return {
         "attendance_id": a.id,
-        "resident": {"id": a.resident.id, "name": a.resident.name},
+        "resident": who,
         "household": {
             "id": a.household_id,
             "number": result.household_number,
@@ -179,28 +180,18 @@ def close_event(event_id: int):
 )
 def check_in(event_id: int, data):
     """Check a resident in by card payload, short code or id (queued scans: scanned_at)."""
-    session = get_session()
-    event = _event(event_id)
-    common = {
-        "scanned_at": data["scanned_at"],
-        "client_id": data["client_id"],
-        "device": _device(),
-        "by_id": g.actor.id,
-    }
-    resident = _resident_from(data)
-    if resident is None:
-        result = events.check_in_card(
-            session,
-            current_app.config["SECRET_KEY"],
-            event=event,
-            payload=data["card"],
-            offline=data["scanned_at"] is not None,
-            **common,
-        )
-    else:
-        result = events.check_in(
-            session, event=event, resident=resident, method=CheckinMethod.MANUAL, **common
-        )
+    result = events.scan(
+        get_session(),
+        current_app.config["SECRET_KEY"],
+        village_id=g.actor.village_id,
+        event_id=event_id,
+        card=data["card"],
+        resident_id=data["resident_id"],
+        scanned_at=data["scanned_at"],
+        client_id=data["client_id"],
+        device=_device(),
+        by_id=g.actor.id,
+    )
     return checkin_response(result)
 
 

@@ -371,3 +371,46 @@ def test_openapi_lists_event_and_card_endpoints(client):
         assert path in paths, path
     checkins = paths["/api/v1/events/{event_id}/checkins"]["post"]
     assert {"200", "201", "400", "409"} <= set(checkins["responses"])
+
+
+def test_scan_after_close_answers_already_for_those_checked_in(
+    client, session, village, host, token_for, make_resident, meeting
+):
+    h = token_for(host)
+    client.post(f"/api/v1/events/{meeting.id}/open", headers=h)
+    resident = make_resident(village, name="王芳")
+    first = scan(client, h, meeting, resident_id=resident.id)
+    assert first.status_code == 201
+    client.post(f"/api/v1/events/{meeting.id}/close", headers=h)
+    r = scan(client, h, meeting, card=card(SECRET, resident))
+    assert r.status_code == 200 and r.json["already"] is True
+    assert r.json["attendance_id"] == first.json["attendance_id"]
+    assert r.json["resident"] == {"id": resident.id, "name": "王芳"}
+    session.expire_all()
+    assert resident.household.balance == 5
+
+
+def test_scan_of_another_village_finds_nothing_and_changes_nothing(
+    client, session, village, other_village, host, token_for, make_resident, meeting
+):
+    h = token_for(host)
+    client.post(f"/api/v1/events/{meeting.id}/open", headers=h)
+    stranger = make_resident(other_village)
+    r = scan(client, h, meeting, resident_id=stranger.id)
+    assert r.status_code == 404 and r.json["error"] == "not_found"
+    r = scan(client, h, meeting, card=card(SECRET, stranger))
+    assert r.status_code == 400 and r.json["error"] == "invalid_card"
+    r = scan(client, h, meeting, card=cards.short_code_for(SECRET, stranger))
+    assert r.status_code == 400 and r.json["error"] == "invalid_card"
+    r = scan(client, h, meeting, resident_id=2_000_000_000)
+    assert r.status_code == 404 and r.json["error"] == "not_found"
+    foreign_rule = make_rule(session, other_village, points=5)
+    foreign_event = make_event(session, other_village, foreign_rule)
+    session.commit()
+    own = make_resident(village)
+    r = scan(client, h, foreign_event, resident_id=own.id)
+    assert r.status_code == 404 and r.json["error"] == "not_found"
+    r = scan(client, h, meeting)
+    assert r.status_code == 400 and r.json["error"] == "bad_request"
+    assert session.scalars(select(Attendance)).all() == []
+    assert session.scalars(select(LedgerEntry)).all() == []
