@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, select, text, update
@@ -364,47 +364,74 @@ _RESIDENTS = Resident.__table__
 _VERSIONS = RuleVersion.__table__
 _SCAN_EVENT_COLUMNS = [_EVENTS.c[f.name] for f in fields(ScanEvent)]
 _SCAN_RESIDENT_COLUMNS = [_RESIDENTS.c[f.name].label(f"r_{f.name}") for f in fields(ScanResident)]
-# The event, its village's zone and the resident in one round trip (no resident: NULLs).
+_VERSION_COLUMNS = ("id", "points", "monthly_cap", "effective_from")
+# The event, its village's zone, the resident (no resident: NULLs) and the versions of the
+# event's rule (a row each, in version order) in one round trip.
 _SCAN_SUBJECTS = (
-    select(*_SCAN_EVENT_COLUMNS, Village.__table__.c.timezone, *_SCAN_RESIDENT_COLUMNS)
+    select(
+        *_SCAN_EVENT_COLUMNS,
+        Village.__table__.c.timezone,
+        *_SCAN_RESIDENT_COLUMNS,
+        *(_VERSIONS.c[name].label(f"v_{name}") for name in _VERSION_COLUMNS),
+    )
     .select_from(_EVENTS)
     .join(Village.__table__, Village.__table__.c.id == _EVENTS.c.village_id)
+    .join(_VERSIONS, _VERSIONS.c.rule_id == _EVENTS.c.rule_id)
     .outerjoin(_RESIDENTS, _RESIDENTS.c.id == bindparam("resident_id"))
     .where(_EVENTS.c.id == bindparam("event_id"))
+    .order_by(_VERSIONS.c.version)
 )
 _RULE_VERSIONS = (
-    select(_VERSIONS.c.id, _VERSIONS.c.points, _VERSIONS.c.monthly_cap, _VERSIONS.c.effective_from)
+    select(*(_VERSIONS.c[name] for name in _VERSION_COLUMNS))
     .where(_VERSIONS.c.rule_id == bindparam("rule_id"))
     .order_by(_VERSIONS.c.version)
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ScanVersion:
+    """The rule version a scan awards under: its id, points and monthly cap."""
+
+    id: int
+    points: int
+    monthly_cap: int | None
+    effective_from: date
+
+
 def read_scan_subjects(
     session: Session, village_id: int, event_id: int, resident_id: int
-) -> tuple[ScanEvent, ScanResident | None]:
-    """The event (``not_found`` unless it is the village's) and the resident, or None."""
-    row = (
+) -> tuple[ScanEvent, ScanResident | None, ScanVersion]:
+    """The event (``not_found`` unless it is the village's), the resident or None, and the
+    version of the event's rule in force on the event's day."""
+    rows = (
         session.connection()
         .execute(_SCAN_SUBJECTS, {"event_id": event_id, "resident_id": resident_id})
-        .one_or_none()
+        .all()
     )
-    if row is None or row.village_id != village_id:
+    if not rows or rows[0].village_id != village_id:
         raise NotFound("event")
-    width = len(_SCAN_EVENT_COLUMNS)
+    row, width = rows[0], len(_SCAN_EVENT_COLUMNS)
     remember_zone(session, row.village_id, row.timezone)
-    resident = ScanResident(*row[width + 1 :]) if row.r_id is not None else None
-    return ScanEvent(*row[:width]), resident
+    event = ScanEvent(*row[:width])
+    resident_end = width + 1 + len(_SCAN_RESIDENT_COLUMNS)
+    resident = ScanResident(*row[width + 1 : resident_end]) if row.r_id is not None else None
+    versions = [ScanVersion(*r[resident_end:]) for r in rows]
+    return event, resident, version_in_force(versions, _event_day(session, event))
+
+
+def _event_day(session: Session, event: Event | ScanEvent) -> date:
+    return event.starts_at.astimezone(zone_of(session, event.village_id)).date()
 
 
 def rule_version_for(session: Session, event: Event | ScanEvent):
     """The version of the event's rule in force on the event's day (in the village's zone):
-    the :class:`RuleVersion` of a loaded event; for a :class:`ScanEvent`, a row with the
-    version's id, points and monthly cap."""
-    day = event.starts_at.astimezone(zone_of(session, event.village_id)).date()
+    the :class:`RuleVersion` of a loaded event; for a :class:`ScanEvent`, a
+    :class:`ScanVersion`."""
+    day = _event_day(session, event)
     if isinstance(event, Event):
         return event.rule.version_on(day)
     rows = session.connection().execute(_RULE_VERSIONS, {"rule_id": event.rule_id}).all()
-    return version_in_force(rows, day)
+    return version_in_force([ScanVersion(*r) for r in rows], day)
 
 
 def _capped(
@@ -558,15 +585,18 @@ def check_in(
     client_id: str | None = None,
     device: str = "",
     by_id: int | None,
+    version: RuleVersion | ScanVersion | None = None,
 ) -> CheckinResult:
     """Check a resident in; a repeat returns the first attendance (``created`` False), unless
-    it was undone: then this is a new check-in with a new attendance and award."""
+    it was undone: then this is a new check-in with a new attendance and award. ``version``:
+    the rule version in force on the event's day, when the caller has read it."""
     if resident.village_id != event.village_id or resident.status != ResidentStatus.ACTIVE:
         raise NotFound("resident")
     method = CheckinMethod(method)
     if client_id is not None and (len(client_id) > 64 or not client_id.isprintable()):
         raise ValidationFailed({"client_id": "1 to 64 printable characters"})
-    version = rule_version_for(session, event)  # the event's day: read before the locks
+    if version is None:  # the event's day: read before the locks
+        version = rule_version_for(session, event)
     # The event first (shared: a close waits for scans in progress and scans after it see
     # it closed), then the household, which serializes the household's scans and awards.
     # close_event takes the same two locks in the same order.
@@ -659,7 +689,7 @@ def scan(
         resident_id = claim.resident_id
     elif resident_id is None:
         raise ValidationFailed({"card": "a card or a resident_id"})
-    event, resident = read_scan_subjects(session, village_id, event_id, resident_id)
+    event, resident, version = read_scan_subjects(session, village_id, event_id, resident_id)
     if card:
         cards.check_card(secret, claim, resident, village_id)
         method = CheckinMethod.OFFLINE if scanned_at is not None else CheckinMethod.CARD
@@ -668,7 +698,13 @@ def scan(
             raise NotFound("resident")
         method = CheckinMethod.MANUAL
     return check_in(
-        session, event=event, resident=resident, method=method, scanned_at=scanned_at, **kw
+        session,
+        event=event,
+        resident=resident,
+        method=method,
+        scanned_at=scanned_at,
+        version=version,
+        **kw,
     )
 
 
