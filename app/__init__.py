@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from app import config
 from app.db import close_session
 from app.extensions import babel, compress, csrf, limiter, login_manager
-from app.security import RequestGlobals
+from app.security import RequestGlobals, bearer_token, is_api_request
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -111,6 +111,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _remember_user() -> None:
+        if is_api_request() and bearer_token() is not None:
+            # The token's user acts (app.api loads it), never the session cookie's: Flask-Login
+            # need not work out who that is.
+            g.user = None
+            return
         g.user = current_user.user if current_user.is_authenticated else None
 
     @app.after_request

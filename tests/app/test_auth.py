@@ -196,6 +196,25 @@ def test_password_change_ends_other_sessions(app, village, make_user, login):
     assert second.get("/staff").status_code == 302  # the old session is no longer valid
 
 
+def test_a_bearer_token_acts_for_its_user_whatever_the_session_cookie(
+    client, village, make_user, login, token_for
+):
+    cookie_user = make_user(village, roles=["host"])
+    token_user = make_user(village, roles=["clerk"])
+    login(cookie_user)
+    assert client.get("/api/v1/me").json["user"]["username"] == cookie_user.username
+    headers = token_for(token_user)
+    assert client.get("/api/v1/me", headers=headers).json["user"]["username"] == (
+        token_user.username
+    )
+    # A bad token is refused: the request does not fall back to the cookie.
+    r = client.get("/api/v1/me", headers={"Authorization": "Bearer cy_not-a-token"})
+    assert r.status_code == 401 and r.json["error"] == "unauthorized"
+    # Pages do not read bearer tokens: the cookie's user is the one logged in there.
+    assert client.get("/staff", headers=headers).status_code == 200
+    assert client.get("/api/v1/me").json["user"]["username"] == cookie_user.username
+
+
 def test_remember_me_cookie(client, village, make_user):
     u = make_user(village)
     r = client.post("/login", data={"username": u.username, "password": PASSWORD, "remember": "y"})
