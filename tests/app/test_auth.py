@@ -250,6 +250,21 @@ def test_security_headers(client):
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
 
 
+def test_security_headers_on_api_answers_once_each(client, village, make_user, token_for):
+    headers = token_for(make_user(village))
+    for r in (
+        client.get("/api/v1/me", headers=headers),
+        client.get("/api/v1/no-such-thing", headers=headers),
+        client.get("/api/v1/me"),
+    ):
+        for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+            assert len(r.headers.getlist(name)) == 1, name
+        assert r.headers.getlist("Content-Security-Policy")[0].startswith("default-src 'self';")
+        assert len(r.headers.getlist("Content-Security-Policy")) == 1
+    r = client.get("/api/v1/me", headers=headers, base_url="https://cunyue.example")
+    assert r.headers.getlist("Strict-Transport-Security") == ["max-age=31536000"]
+
+
 def test_hsts_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
     r = client.get("/login", base_url="https://cunyue.example")
