@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from app import config
 from app.db import close_session
 from app.extensions import babel, compress, csrf, limiter, login_manager
-from app.security import RequestGlobals, bearer_token, is_api_request
+from app.security import CookieSessions, RequestGlobals, bearer_token, is_api_request
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -73,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
     app.app_ctx_globals_class = RequestGlobals
+    app.session_interface = CookieSessions()
     app.url_map.converters["int"] = IdConverter
     if overrides:
         app.config.update(overrides)

@@ -215,6 +215,17 @@ def test_a_bearer_token_acts_for_its_user_whatever_the_session_cookie(
     assert client.get("/api/v1/me").json["user"]["username"] == cookie_user.username
 
 
+def test_sessions_follow_a_changed_secret_key(app, client, village, make_user, login):
+    login(make_user(village, roles=["host"]))
+    assert client.get("/staff").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "rotated-key"
+    assert client.get("/staff").status_code == 200  # signed with the old key, a fallback
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    app.secret_key = "another-key"
+    assert client.get("/staff").status_code == 302  # no key it was signed with is left
+
+
 def test_remember_me_cookie(client, village, make_user):
     u = make_user(village)
     r = client.post("/login", data={"username": u.username, "password": PASSWORD, "remember": "y"})
