@@ -11,11 +11,23 @@ from werkzeug.routing import IntegerConverter
 from app import config
 from app.db import close_session
 from app.extensions import babel, compress, csrf, limiter, login_manager
-from app.security import RequestGlobals
+from app.security import CookieSessions, RequestGlobals, bearer_token, is_api_request
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
 MAX_ID = 2**31 - 1
+# Sent with every response unless the view set its own.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'",
+    ),
+)
 
 
 class IdConverter(IntegerConverter):
@@ -61,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
     app.app_ctx_globals_class = RequestGlobals
+    app.session_interface = CookieSessions()
     app.url_map.converters["int"] = IdConverter
     if overrides:
         app.config.update(overrides)
@@ -111,21 +124,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _remember_user() -> None:
+        if is_api_request() and bearer_token() is not None:
+            # The token's user acts (app.api loads it), never the session cookie's: Flask-Login
+            # need not work out who that is.
+            g.user = None
+            return
         g.user = current_user.user if current_user.is_authenticated else None
 
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-            "form-action 'self'",
-        )
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # One look at the headers the view set (Headers.setdefault would scan them per name).
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if request.is_secure and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.after_request

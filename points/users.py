@@ -292,12 +292,13 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     rows = (
         session.connection()
         .execute(_TOKEN_ACTOR, {"token_hash": _token_hash(token or ""), "now": now()})
-        .all()
+        .fetchall()
     )
     if not rows:
         return None
     user_id, village_id, resident_id, _ = rows[0]
-    roles = with_implied_roles(Role(row.role) for row in rows if row.role is not None)
+    # The role column's type already gives Role members (None: the user holds no role here).
+    roles = with_implied_roles([row[3] for row in rows if row[3] is not None])
     return Actor(user_id, village_id, resident_id, roles)
 
 

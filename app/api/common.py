@@ -111,14 +111,18 @@ def endpoint(
 ) -> Callable:
     """Wrap an API view. The view returns ``(payload, status)`` and never commits itself."""
 
+    # Built once: a schema keeps no state between loads, and building one copies its fields.
+    body_schema = body() if body is not None else None
+    query_schema = query() if query is not None else None
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
-            if body is not None:
+            if body_schema is not None:
                 raw = request.get_json(silent=True)
-                kwargs["data"] = load(body(), raw if raw is not None else None)
-            if query is not None:
-                kwargs["args"] = load(query(), request.args.to_dict())
+                kwargs["data"] = load(body_schema, raw if raw is not None else None)
+            if query_schema is not None:
+                kwargs["args"] = load(query_schema, request.args.to_dict())
             session = get_session()
             record = None
             key = (

@@ -176,6 +176,20 @@ def test_create_resident_bad_input_changes_nothing(client, admin, token_for, ses
     assert session.scalar(select(func.count(Household.id))) == before
 
 
+def test_one_schema_serves_request_after_request(client, admin, token_for, session):
+    # Each endpoint's schema is built once: one request's errors or values never reach the next.
+    h = token_for(admin)
+    r = client.post("/api/v1/residents", json={"household_number": 1, "boss": True}, headers=h)
+    assert r.status_code == 400 and set(r.json["fields"]) == {"household_number", "name", "boss"}
+    r = client.post("/api/v1/residents", json={"household_number": "77", "name": "甲"}, headers=h)
+    assert r.status_code == 201 and r.json["name"] == "甲"
+    r = client.post("/api/v1/residents", json={"name": "乙"}, headers=h)
+    assert r.status_code == 400 and set(r.json["fields"]) == {"household_number"}
+    r = client.post("/api/v1/residents", json={"household_number": "78", "name": "丙"}, headers=h)
+    assert r.status_code == 201 and r.json["name"] == "丙"
+    assert session.scalar(select(func.count(Resident.id)).where(Resident.name == "乙")) == 0
+
+
 def test_error_messages_follow_the_language(client, admin, token_for):
     h = token_for(admin)
     zh = client.post("/api/v1/residents", json={}, headers=h).json

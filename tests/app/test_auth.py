@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from app.ratelimits import is_rate_limited
 from points.models import AuditLog
 from tests.conftest import PASSWORD
 
@@ -101,6 +102,42 @@ def test_token_endpoint_rate_limited(client, village, make_user):
     assert r.status_code == 429 and r.json["error"] == "rate_limited"
 
 
+def test_a_bearer_token_does_not_lift_the_token_endpoint_limit(
+    client, village, make_user, token_for
+):
+    # Requests of views without limits skip the limiter; a valid token of another user sent
+    # along must not make the token endpoint one of them.
+    headers = token_for(make_user(village, roles=["host"]))
+    u = make_user(village)
+    for _ in range(10):
+        r = client.post(
+            "/api/v1/auth/token",
+            json={"username": u.username, "password": "wrong-wrong"},
+            headers=headers,
+        )
+        assert r.status_code == 401 and r.headers["X-RateLimit-Limit"] == "10"
+    r = client.post(
+        "/api/v1/auth/token", json={"username": u.username, "password": PASSWORD}, headers=headers
+    )
+    assert r.status_code == 429 and r.json["error"] == "rate_limited"
+    # The token still works where there is no limit, and such answers carry no limit headers.
+    r = client.get("/api/v1/me", headers=headers)
+    assert r.status_code == 200 and "X-RateLimit-Limit" not in r.headers
+
+
+def test_every_view_with_limits_is_marked_for_the_limiter(app):
+    """The limiter skips views not marked by login_limits; a limit put on a view some other
+    way would silently never count. Flask-Limiter marks the functions its decorator wraps
+    (its own detail: should it change, the first assertion fails rather than pass empty)."""
+    limited = {
+        name
+        for name, view in app.view_functions.items()
+        if hasattr(view, "__wrapper-limiter-instance")
+    }
+    assert limited == {"auth.login", "api.issue_token"}
+    assert {name for name, view in app.view_functions.items() if is_rate_limited(view)} == limited
+
+
 def test_change_password(client, village, make_user, login, session):
     u = make_user(village)
     login(u)
@@ -159,6 +196,36 @@ def test_password_change_ends_other_sessions(app, village, make_user, login):
     assert second.get("/staff").status_code == 302  # the old session is no longer valid
 
 
+def test_a_bearer_token_acts_for_its_user_whatever_the_session_cookie(
+    client, village, make_user, login, token_for
+):
+    cookie_user = make_user(village, roles=["host"])
+    token_user = make_user(village, roles=["clerk"])
+    login(cookie_user)
+    assert client.get("/api/v1/me").json["user"]["username"] == cookie_user.username
+    headers = token_for(token_user)
+    assert client.get("/api/v1/me", headers=headers).json["user"]["username"] == (
+        token_user.username
+    )
+    # A bad token is refused: the request does not fall back to the cookie.
+    r = client.get("/api/v1/me", headers={"Authorization": "Bearer cy_not-a-token"})
+    assert r.status_code == 401 and r.json["error"] == "unauthorized"
+    # Pages do not read bearer tokens: the cookie's user is the one logged in there.
+    assert client.get("/staff", headers=headers).status_code == 200
+    assert client.get("/api/v1/me").json["user"]["username"] == cookie_user.username
+
+
+def test_sessions_follow_a_changed_secret_key(app, client, village, make_user, login):
+    login(make_user(village, roles=["host"]))
+    assert client.get("/staff").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "rotated-key"
+    assert client.get("/staff").status_code == 200  # signed with the old key, a fallback
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    app.secret_key = "another-key"
+    assert client.get("/staff").status_code == 302  # no key it was signed with is left
+
+
 def test_remember_me_cookie(client, village, make_user):
     u = make_user(village)
     r = client.post("/login", data={"username": u.username, "password": PASSWORD, "remember": "y"})
@@ -192,6 +259,21 @@ def test_security_headers(client):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+
+
+def test_security_headers_on_api_answers_once_each(client, village, make_user, token_for):
+    headers = token_for(make_user(village))
+    for r in (
+        client.get("/api/v1/me", headers=headers),
+        client.get("/api/v1/no-such-thing", headers=headers),
+        client.get("/api/v1/me"),
+    ):
+        for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+            assert len(r.headers.getlist(name)) == 1, name
+        assert r.headers.getlist("Content-Security-Policy")[0].startswith("default-src 'self';")
+        assert len(r.headers.getlist("Content-Security-Policy")) == 1
+    r = client.get("/api/v1/me", headers=headers, base_url="https://cunyue.example")
+    assert r.headers.getlist("Strict-Transport-Security") == ["max-age=31536000"]
 
 
 def test_hsts_only_over_https(client):

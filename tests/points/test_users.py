@@ -6,7 +6,7 @@ import pytest
 
 from points import users
 from points.errors import DuplicateUsername, ValidationFailed
-from points.models import Role
+from points.models import Role, UserRole
 
 
 def test_admin_implies_host_and_clerk(session, village):
@@ -77,6 +77,25 @@ def test_tokens_expire_and_revoke(session, village, fixed_clock):
     token3, _ = users.issue_token(session, u)
     users.reset_password(session, u, new="brand-new-pass", by_id=None)
     assert users.actor_for_token(session, token3) is None
+
+
+def test_token_actor_has_the_roles_held_in_its_own_village(session, village, other_village):
+    u = users.create_user(
+        session, username="cwork", password="long-enough", village_id=village.id, roles=["admin"]
+    )
+    session.add(UserRole(user_id=u.id, village_id=other_village.id, role=Role.SUPERVISOR))
+    session.flush()
+    token, _ = users.issue_token(session, u)
+    actor = users.actor_for_token(session, token)
+    assert (actor.id, actor.village_id, actor.resident_id) == (u.id, village.id, None)
+    assert actor.roles == {Role.ADMIN, Role.HOST, Role.CLERK}  # admin brings host and clerk
+    assert all(type(role) is Role for role in actor.roles)
+    users.set_roles(session, u, [], by_id=None)
+    actor = users.actor_for_token(session, token)
+    assert actor.id == u.id and actor.roles == frozenset()
+    u.active = False  # the query's own check (set_active also revokes the tokens)
+    session.flush()
+    assert users.actor_for_token(session, token) is None
 
 
 def test_cannot_remove_own_admin_role(session, village):
