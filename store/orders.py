@@ -193,6 +193,7 @@ def redeem(
         note=order.number,
         created_by_id=clerk_id,
         at=at,
+        figures=household,  # locked above, no entry written since: no second lock
     )
     # The stock last, in item id order: on PostgreSQL each item's row is held from its
     # conditional update to the commit only, so redemptions of one item do not queue on it.
