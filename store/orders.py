@@ -7,21 +7,29 @@ ledger entry. A void writes a refund entry and returns the stock; the order stay
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, ledger
-from points.caps import month_bounds
+from points.caps import zone_month_bounds
 from points.clock import now
-from points.db import attach_inserted
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
-from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
-from points.villages import village_today, village_zone
+from points.models import (
+    EntryKind,
+    Household,
+    LedgerEntry,
+    Resident,
+    Role,
+    User,
+    Village,
+    user_display_name,
+)
+from points.villages import village_today, village_zone, zone_of
 from store import stock
 from store.catalogue import lock_items, read_items
 from store.errors import (
@@ -61,10 +69,11 @@ def clean_lines(lines: Any) -> dict[int, int]:
 
 
 def used_this_month(
-    session: Session, village: Village, household_id: int, item_ids, at: datetime
+    session: Session, zone: ZoneInfo, household_id: int, item_ids, at: datetime
 ) -> dict[int, int]:
-    """Units of each item the household took this village-local month (voided orders excluded)."""
-    start, end = month_bounds(village, at)
+    """Units of each item the household took this village-local month (voided orders excluded);
+    ``zone`` is the village's."""
+    start, end = zone_month_bounds(zone, at)
     rows = session.execute(
         select(OrderLine.item_id, func.sum(OrderLine.quantity))
         .join(Order, Order.id == OrderLine.order_id)
@@ -80,8 +89,8 @@ def used_this_month(
     return {item_id: int(total) for item_id, total in rows}
 
 
-def order_number(village: Village, created_at: datetime, order_id: int) -> str:
-    day = created_at.astimezone(village_zone(village)).strftime("%Y%m%d")
+def order_number(zone: ZoneInfo, created_at: datetime, order_id: int) -> str:
+    day = created_at.astimezone(zone).strftime("%Y%m%d")
     return f"{day}-{order_id:05d}"
 
 
@@ -89,35 +98,106 @@ def find_by_token(session: Session, counter_token: str) -> Order | None:
     return session.scalar(select(Order).where(Order.counter_token == counter_token))
 
 
+@dataclass(frozen=True)
+class ReceiptLine:
+    item_id: int
+    item_name: str
+    unit: str
+    quantity: int
+    price: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt shows of an order, as plain values. A redemption answers with one
+    without loading the order, its household or its clerk as objects."""
+
+    id: int
+    number: str
+    household_id: int
+    household_number: str
+    resident_id: int | None
+    status: OrderStatus
+    total: int
+    balance_after: int
+    created_at: datetime
+    clerk_name: str | None
+    lines: tuple[ReceiptLine, ...]
+    voided_at: datetime | None = None
+    void_reason: str = ""
+    refund_balance_after: int | None = None
+
+    @classmethod
+    def of(cls, order: Order) -> Receipt:
+        return cls(
+            id=order.id,
+            number=order.number,
+            household_id=order.household_id,
+            household_number=order.household.number,
+            resident_id=order.resident_id,
+            status=order.status,
+            total=order.total,
+            balance_after=order.balance_after,
+            created_at=order.created_at,
+            clerk_name=order.clerk.display_name if order.clerk else None,
+            lines=tuple(
+                ReceiptLine(ln.item_id, ln.item_name, ln.unit, ln.quantity, ln.price, ln.amount)
+                for ln in order.lines
+            ),
+            voided_at=order.voided_at,
+            void_reason=order.void_reason,
+            refund_balance_after=order.refund_balance_after,
+        )
+
+
+_USERS = User.__table__
+_RESIDENTS = Resident.__table__
+_CLERK_NAME = (
+    select(_USERS.c.full_name, _RESIDENTS.c.name, _USERS.c.username)
+    .select_from(_USERS.outerjoin(_RESIDENTS, _RESIDENTS.c.id == _USERS.c.resident_id))
+    .where(_USERS.c.id == bindparam("user_id"))
+)
+
+
+def clerk_name(session: Session, clerk_id: int | None) -> str | None:
+    """The name a receipt shows for its clerk (:attr:`User.display_name`), in one plain read."""
+    if clerk_id is None:
+        return None
+    row = session.connection().execute(_CLERK_NAME, {"user_id": clerk_id}).one_or_none()
+    return user_display_name(*row) if row is not None else None
+
+
 def redeem(
     session: Session,
     *,
-    village: Village,
+    village_id: int,
     household_id: int,
     lines: Any,
     clerk_id: int | None,
     resident_id: int | None = None,
     counter_token: str | None = None,
-) -> Order:
+) -> Receipt:
     """Redeem a basket for a household. Raises OutOfStock, LimitReached, InsufficientPoints.
 
     With ``counter_token`` (the counter page's one-time form token) a repeat returns the
     first order instead of redeeming again.
     """
     basket = clean_lines(lines)
-    # What the receipt shows, read before the lock (on SQLite, before the write lock).
-    shown_household = session.get(Household, household_id)
-    if shown_household is None or shown_household.village_id != village.id:
-        raise NotFound("household")
-    clerk = session.get(User, clerk_id) if clerk_id is not None else None
+    # Before the lock (on SQLite, before the write lock): what does not depend on the
+    # household's figures. Both are plain reads; the village's zone is read once a session.
+    zone = zone_of(session, village_id)
+    shown_clerk = clerk_name(session, clerk_id)
     household = ledger.lock_figures(session, household_id)
+    if household.village_id != village_id:
+        raise NotFound("household")
     if counter_token is not None:
         first = find_by_token(session, counter_token)
         if first is not None:
-            if first.household_id != household_id or first.village_id != village.id:
+            if first.household_id != household_id or first.village_id != village_id:
                 raise ValidationFailed({"token": "not a valid value"})
-            return first
-    items = read_items(session, village.id, basket)  # stock is taken at the end
+            return Receipt.of(first)
+    items = read_items(session, village_id, basket)  # stock is taken at the end
     at = now()
     for item_id in sorted(basket):
         item = items.get(item_id)
@@ -129,7 +209,7 @@ def redeem(
             raise OutOfStock(item_id=item.id, item_name=item.name, stock=item.stock)
     limited = [i for i in basket if items[i].monthly_limit is not None]
     if limited:
-        used = used_this_month(session, village, household_id, limited, at)
+        used = used_this_month(session, zone, household_id, limited, at)
         for item_id in limited:
             item, taken = items[item_id], used.get(item_id, 0)
             if taken + basket[item_id] > item.monthly_limit:
@@ -144,10 +224,11 @@ def redeem(
     if total > household.balance:
         raise InsufficientPoints(balance=household.balance, needed=total)
     order_id = _next_order_id(session)
+    number = order_number(zone, at, order_id)
     values = {
         "id": order_id,
-        "village_id": village.id,
-        "number": order_number(village, at, order_id),
+        "village_id": village_id,
+        "number": number,
         "household_id": household_id,
         "resident_id": resident_id,
         "total": total,
@@ -163,26 +244,12 @@ def redeem(
     }
     conn = session.connection()
     conn.execute(_INSERT_ORDER, values)
-    order = attach_inserted(session, Order(**values))
-    order_lines = []
+    shown_lines = []
     for item_id, qty in sorted(basket.items()):
         item = items[item_id]
-        line = {
-            "order_id": order_id,
-            "item_id": item_id,
-            "item_name": item.name,
-            "unit": item.unit,
-            "quantity": qty,
-            "price": item.price,
-            "amount": item.price * qty,
-        }
-        line_id = conn.execute(_INSERT_LINE, line).scalar_one()
-        order_lines.append(attach_inserted(session, OrderLine(id=line_id, **line)))
-    # What the receipt shows, without reading it again.
-    set_committed_value(order, "lines", order_lines)
-    set_committed_value(order, "household", shown_household)
-    set_committed_value(order, "clerk", clerk)
-    set_committed_value(order, "voided_by", None)
+        line = ReceiptLine(item_id, item.name, item.unit, qty, item.price, item.price * qty)
+        conn.execute(_INSERT_LINE, {"order_id": order_id, **asdict(line)})
+        shown_lines.append(line)
     ledger.post(
         session,
         household_id=household_id,
@@ -190,14 +257,14 @@ def redeem(
         kind=EntryKind.REDEMPTION,
         resident_id=resident_id,
         source=("order", order_id),
-        note=order.number,
+        note=number,
         created_by_id=clerk_id,
         at=at,
         figures=household,  # locked above, no entry written since: no second lock
     )
     # The stock last, in item id order: on PostgreSQL each item's row is held from its
     # conditional update to the commit only, so redemptions of one item do not queue on it.
-    for line in order_lines:
+    for line in shown_lines:
         item = items[line.item_id]
         try:
             stock.apply(
@@ -213,12 +280,24 @@ def redeem(
             raise OutOfStock(
                 item_id=item.id, item_name=item.name, stock=exc.details["stock"]
             ) from None
-    return order
+    return Receipt(
+        id=order_id,
+        number=number,
+        household_id=household_id,
+        household_number=household.number,
+        resident_id=resident_id,
+        status=OrderStatus.COMPLETED,
+        total=total,
+        balance_after=values["balance_after"],
+        created_at=at,
+        clerk_name=shown_clerk,
+        lines=tuple(shown_lines),
+    )
 
 
 _ORDERS = Order.__table__
 _INSERT_ORDER = insert(_ORDERS)
-_INSERT_LINE = insert(OrderLine.__table__).returning(OrderLine.__table__.c.id)
+_INSERT_LINE = insert(OrderLine.__table__)
 
 
 def _next_order_id(session: Session) -> int:
@@ -383,7 +462,9 @@ def month_limits(
     limited = [i for i in items if i.monthly_limit is not None]
     if not limited:
         return {}
-    used = used_this_month(session, village, household_id, [i.id for i in limited], now())
+    used = used_this_month(
+        session, village_zone(village), household_id, [i.id for i in limited], now()
+    )
     return {i.id: max(i.monthly_limit - used.get(i.id, 0), 0) for i in limited}
 
 

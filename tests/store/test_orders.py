@@ -61,7 +61,7 @@ def shop(session, village, make_household, make_resident, make_user, fixed_clock
 def _redeem(session, shop, lines, **kw):
     return orders.redeem(
         session,
-        village=shop.village,
+        village_id=shop.village.id,
         household_id=shop.household.id,
         lines=[{"item_id": i.id, "quantity": q} for i, q in lines],
         clerk_id=shop.clerk.id,
@@ -144,7 +144,7 @@ def test_refusals_change_nothing(session, shop):
         with pytest.raises(ValidationFailed):
             orders.redeem(
                 session,
-                village=shop.village,
+                village_id=shop.village.id,
                 household_id=shop.household.id,
                 lines=bad,
                 clerk_id=None,
@@ -152,7 +152,7 @@ def test_refusals_change_nothing(session, shop):
     with pytest.raises(NotFound):
         orders.redeem(
             session,
-            village=shop.village,
+            village_id=shop.village.id,
             household_id=shop.household.id,
             lines=[{"item_id": 999999, "quantity": 1}],
             clerk_id=None,
@@ -258,7 +258,7 @@ def test_other_village_cannot_reach_items_or_orders(session, shop, other_village
     with pytest.raises(NotFound):
         orders.redeem(
             session,
-            village=other_village,
+            village_id=other_village.id,
             household_id=shop.household.id,
             lines=[{"item_id": shop.soap.id, "quantity": 1}],
             clerk_id=None,
@@ -266,7 +266,7 @@ def test_other_village_cannot_reach_items_or_orders(session, shop, other_village
     with pytest.raises(NotFound):
         orders.redeem(
             session,
-            village=other_village,
+            village_id=other_village.id,
             household_id=foreign.id,
             lines=[{"item_id": shop.soap.id, "quantity": 1}],
             clerk_id=None,
