@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from points import audit
@@ -194,10 +194,23 @@ def lock_items(session: Session, village_id: int, item_ids: Iterable[int]) -> di
     return _items(session, village_id, item_ids, lock=True)
 
 
-def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Item]:
-    """Load items as they are now, unlocked (a redemption: its stock changes are conditional
-    updates, see :func:`store.stock.apply`)."""
-    return _items(session, village_id, item_ids, lock=False)
+_ITEMS = Item.__table__
+_ITEM_ROWS = select(
+    _ITEMS.c.id,
+    _ITEMS.c.name,
+    _ITEMS.c.unit,
+    _ITEMS.c.price,
+    _ITEMS.c.active,
+    _ITEMS.c.monthly_limit,
+    _ITEMS.c.stock,
+).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)), _ITEMS.c.village_id == bindparam("v"))
+
+
+def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Row]:
+    """What a redemption needs of the village's items, as they are now: plain rows, unlocked
+    (its stock changes are conditional updates, see :func:`store.stock.take_for_order`)."""
+    rows = session.connection().execute(_ITEM_ROWS, {"ids": sorted(set(item_ids)), "v": village_id})
+    return {row.id: row for row in rows}
 
 
 def _items(session: Session, village_id: int, item_ids: Iterable[int], *, lock: bool):

@@ -184,10 +184,13 @@ def redeem(
     first order instead of redeeming again.
     """
     basket = clean_lines(lines)
-    # Before the lock (on SQLite, before the write lock): what does not depend on the
-    # household's figures. Both are plain reads; the village's zone is read once a session.
+    # Before the lock (on SQLite, the write lock), in plain reads: what does not depend on the
+    # household's figures. The village's zone is read once a session. The items' stock is
+    # taken at the end by conditional updates, right whatever was read here (on PostgreSQL
+    # the items were never locked for this read either).
     zone = zone_of(session, village_id)
     shown_clerk = clerk_name(session, clerk_id)
+    items = read_items(session, village_id, basket)
     household = ledger.lock_figures(session, household_id)
     if household.village_id != village_id:
         raise NotFound("household")
@@ -197,7 +200,6 @@ def redeem(
             if first.household_id != household_id or first.village_id != village_id:
                 raise ValidationFailed({"token": "not a valid value"})
             return Receipt.of(first)
-    items = read_items(session, village_id, basket)  # stock is taken at the end
     at = now()
     for item_id in sorted(basket):
         item = items.get(item_id)
@@ -244,12 +246,11 @@ def redeem(
     }
     conn = session.connection()
     conn.execute(_INSERT_ORDER, values)
-    shown_lines = []
-    for item_id, qty in sorted(basket.items()):
-        item = items[item_id]
-        line = ReceiptLine(item_id, item.name, item.unit, qty, item.price, item.price * qty)
-        conn.execute(_INSERT_LINE, {"order_id": order_id, **asdict(line)})
-        shown_lines.append(line)
+    shown_lines = tuple(
+        ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
+        for i, q in sorted(basket.items())
+    )
+    conn.execute(_INSERT_LINES, [{"order_id": order_id, **asdict(ln)} for ln in shown_lines])
     ledger.post(
         session,
         household_id=household_id,
@@ -264,22 +265,18 @@ def redeem(
     )
     # The stock last, in item id order: on PostgreSQL each item's row is held from its
     # conditional update to the commit only, so redemptions of one item do not queue on it.
-    for line in shown_lines:
-        item = items[line.item_id]
-        try:
-            stock.apply(
-                session,
-                item,
-                -line.quantity,
-                MovementKind.REDEMPTION,
-                by_id=clerk_id,
-                order_id=order_id,
-                at=at,
-            )
-        except NegativeStock as exc:  # taken by another counter since it was read
-            raise OutOfStock(
-                item_id=item.id, item_name=item.name, stock=exc.details["stock"]
-            ) from None
+    try:
+        stock.take_for_order(
+            session,
+            village_id=village_id,
+            quantities=basket,
+            order_id=order_id,
+            by_id=clerk_id,
+            at=at,
+        )
+    except NegativeStock as exc:  # taken by another counter since it was read
+        item = items[exc.details["item_id"]]
+        raise OutOfStock(item_id=item.id, item_name=item.name, stock=exc.details["stock"]) from None
     return Receipt(
         id=order_id,
         number=number,
@@ -291,13 +288,13 @@ def redeem(
         balance_after=values["balance_after"],
         created_at=at,
         clerk_name=shown_clerk,
-        lines=tuple(shown_lines),
+        lines=shown_lines,
     )
 
 
 _ORDERS = Order.__table__
 _INSERT_ORDER = insert(_ORDERS)
-_INSERT_LINE = insert(OrderLine.__table__)
+_INSERT_LINES = insert(OrderLine.__table__)
 
 
 def _next_order_id(session: Session) -> int:

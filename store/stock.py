@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from points.clock import now
 from points.db import attach_inserted
@@ -64,7 +65,20 @@ _CHANGE_STOCK = (
     .values(stock=_ITEMS.c.stock + bindparam("delta"))
     .returning(_ITEMS.c.stock)
 )
+_STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item_id"))
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
+_INSERT_MOVEMENTS = insert(_MOVEMENTS)
+
+
+def _change_stock(conn: Connection, item_id: int, delta: int) -> int:
+    """The stock after adding ``delta``; NegativeStock, changing nothing, if it would go
+    below zero."""
+    stock_after = conn.execute(_CHANGE_STOCK, {"item_id": item_id, "delta": delta}).scalar()
+    if stock_after is None:
+        raise NegativeStock(
+            item_id=item_id, stock=conn.execute(_STOCK_NOW, {"item_id": item_id}).scalar()
+        )
+    return stock_after
 
 
 def apply(
@@ -84,10 +98,7 @@ def apply(
     would go below zero."""
     session.flush()  # an item or order the caller has only added is written first
     conn = session.connection()
-    stock_after = conn.execute(_CHANGE_STOCK, {"item_id": item.id, "delta": delta}).scalar()
-    if stock_after is None:
-        stock_now = conn.execute(select(_ITEMS.c.stock).where(_ITEMS.c.id == item.id)).scalar()
-        raise NegativeStock(item_id=item.id, stock=stock_now)
+    stock_after = _change_stock(conn, item.id, delta)
     set_committed_value(item, "stock", stock_after)
     values = {
         "village_id": item.village_id,
@@ -104,6 +115,50 @@ def apply(
     }
     movement_id = conn.execute(_INSERT_MOVEMENT, values).scalar_one()
     return attach_inserted(session, StockMovement(id=movement_id, **values))
+
+
+def take_for_order(
+    session: Session,
+    *,
+    village_id: int,
+    quantities: dict[int, int],
+    order_id: int,
+    by_id: int | None,
+    at: datetime,
+) -> dict[int, int]:
+    """Take a redemption's units off the shelf: {item id: quantity} -> {item id: stock after}.
+
+    Plain statements (on SQLite this runs inside the single write lock): each item's
+    conditional update in id order, then every movement in one insert. NegativeStock names
+    the first item short. An :class:`Item` the session holds is brought up to date.
+    """
+    conn = session.connection()
+    after = {}
+    for item_id in sorted(quantities):
+        after[item_id] = _change_stock(conn, item_id, -quantities[item_id])
+        item = session.identity_map.get(identity_key(Item, item_id))
+        if item is not None:
+            set_committed_value(item, "stock", after[item_id])
+    conn.execute(
+        _INSERT_MOVEMENTS,
+        [
+            {
+                "village_id": village_id,
+                "item_id": item_id,
+                "delta": -quantities[item_id],
+                "kind": MovementKind.REDEMPTION,
+                "funding": None,
+                "note": "",
+                "order_id": order_id,
+                "donation_id": None,
+                "stock_after": stock_after,
+                "created_by_id": by_id,
+                "created_at": at,
+            }
+            for item_id, stock_after in after.items()
+        ],
+    )
+    return after
 
 
 def move(
