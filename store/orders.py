@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Insert, String, bindparam, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from points import audit, ledger
@@ -87,11 +87,6 @@ def used_this_month(
         .group_by(OrderLine.item_id)
     )
     return {item_id: int(total) for item_id, total in rows}
-
-
-def order_number(zone: ZoneInfo, created_at: datetime, order_id: int) -> str:
-    day = created_at.astimezone(zone).strftime("%Y%m%d")
-    return f"{day}-{order_id:05d}"
 
 
 def find_by_token(session: Session, counter_token: str) -> Order | None:
@@ -225,27 +220,24 @@ def redeem(
     total = sum(items[i].price * q for i, q in basket.items())
     if total > household.balance:
         raise InsufficientPoints(balance=household.balance, needed=total)
-    order_id = _next_order_id(session)
-    number = order_number(zone, at, order_id)
-    values = {
-        "id": order_id,
-        "village_id": village_id,
-        "number": number,
-        "household_id": household_id,
-        "resident_id": resident_id,
-        "total": total,
-        "balance_after": household.balance - total,  # the household is locked: post agrees
-        "status": OrderStatus.COMPLETED,
-        "clerk_id": clerk_id,
-        "counter_token": counter_token,
-        "created_at": at,
-        "voided_at": None,
-        "voided_by_id": None,
-        "void_reason": "",
-        "refund_balance_after": None,
-    }
+    balance_after = household.balance - total  # the household is locked: post agrees
     conn = session.connection()
-    conn.execute(_INSERT_ORDER, values)
+    order_id, number = conn.execute(
+        _INSERT_ORDER[conn.dialect.name],
+        {
+            "day": at.astimezone(zone).strftime("%Y%m%d"),  # the village's day
+            "village_id": village_id,
+            "household_id": household_id,
+            "resident_id": resident_id,
+            "total": total,
+            "balance_after": balance_after,
+            "status": OrderStatus.COMPLETED,
+            "clerk_id": clerk_id,
+            "counter_token": counter_token,
+            "created_at": at,
+            "void_reason": "",
+        },
+    ).one()
     shown_lines = tuple(
         ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
         for i, q in sorted(basket.items())
@@ -285,7 +277,7 @@ def redeem(
         resident_id=resident_id,
         status=OrderStatus.COMPLETED,
         total=total,
-        balance_after=values["balance_after"],
+        balance_after=balance_after,
         created_at=at,
         clerk_name=shown_clerk,
         lines=shown_lines,
@@ -293,19 +285,50 @@ def redeem(
 
 
 _ORDERS = Order.__table__
-_INSERT_ORDER = insert(_ORDERS)
 _INSERT_LINES = insert(OrderLine.__table__)
+# The columns a new order is written with; the others stay NULL until a void.
+_NEW_ORDER = (
+    "village_id",
+    "household_id",
+    "resident_id",
+    "total",
+    "balance_after",
+    "status",
+    "clerk_id",
+    "counter_token",
+    "created_at",
+    "void_reason",
+)
 
 
-def _next_order_id(session: Session) -> int:
-    """The new order's id, taken before the insert so that its number (which shows the id)
-    is written with it. On SQLite the caller holds the write lock."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        return conn.execute(select(func.coalesce(func.max(_ORDERS.c.id), 0) + 1)).scalar_one()
-    return conn.execute(
-        select(func.nextval(func.pg_get_serial_sequence(_ORDERS.name, "id")))
-    ).scalar_one()
+def _insert_order_statement(dialect: str) -> Insert:
+    """INSERT ... SELECT that takes the new order's id and writes its number, which shows the
+    id ("<day>-" and the id, zero-padded to five digits, never cut), in one statement. On
+    SQLite the id is max + 1 under the write lock the caller holds; on PostgreSQL it is the
+    sequence's next value."""
+    c = _ORDERS.c
+    if dialect == "sqlite":
+        new = select((func.coalesce(func.max(c.id), 0) + 1).label("id")).subquery("new")
+        padded = func.printf("%05d", new.c.id)
+    else:
+        seq = func.pg_get_serial_sequence(_ORDERS.name, "id")
+        new = select(func.nextval(seq).label("id")).subquery("new")
+        digits = cast(new.c.id, String)
+        padded = case((new.c.id < 100_000, func.lpad(digits, 5, "0")), else_=digits)
+    row = select(
+        new.c.id,
+        bindparam("day", type_=String).concat("-").concat(padded),
+        *(bindparam(name, type_=c[name].type) for name in _NEW_ORDER),
+    )
+    return (
+        insert(_ORDERS)
+        .from_select(["id", "number", *_NEW_ORDER], row, include_defaults=False)
+        .returning(c.id, c.number)
+    )
+
+
+# Built once: a redemption runs one of these inside the write lock.
+_INSERT_ORDER = {name: _insert_order_statement(name) for name in ("sqlite", "postgresql")}
 
 
 def get_order(session: Session, village_id: int, order_id: int) -> Order:

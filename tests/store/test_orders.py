@@ -1,9 +1,10 @@
 """Worked examples of the shop's books: redeem, limits, void; balance, stock and chain exact."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
 from points import ledger
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
@@ -17,7 +18,7 @@ from store.errors import (
     OutOfStock,
     VoidNeedsSupervisor,
 )
-from store.models import MovementKind, OrderStatus, StockMovement
+from store.models import MovementKind, Order, OrderStatus, StockMovement
 
 
 @pytest.fixture
@@ -181,6 +182,48 @@ def test_counter_token_redeems_once(session, shop):
     a = _redeem(session, shop, [(shop.soap, 1)], counter_token="tok-1")
     b = _redeem(session, shop, [(shop.soap, 1)], counter_token="tok-1")
     assert a.id == b.id and shop.household.balance == 96 and shop.soap.stock == 9
+
+
+@contextmanager
+def _next_order_id(session, shop, order_id):
+    """The next order takes ``order_id``: on SQLite (max + 1) a row just below it, rolled back
+    with the test; on PostgreSQL the sequence, set back afterwards (setval is not rolled back)."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            insert(Order.__table__),
+            {
+                "id": order_id - 1,
+                "village_id": shop.village.id,
+                "number": "placeholder",
+                "household_id": shop.household.id,
+                "total": 1,
+                "balance_after": 0,
+                "status": OrderStatus.VOIDED,
+                "created_at": shop.clock.now,
+                "void_reason": "",
+            },
+        )
+        yield
+        return
+    seq = conn.scalar(text("SELECT pg_get_serial_sequence('store_orders', 'id')"))
+    last, called = conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).one()
+    conn.execute(text("SELECT setval(:seq, :n)"), {"seq": seq, "n": order_id - 1})
+    try:
+        yield
+    finally:
+        conn.execute(text("SELECT setval(:seq, :n, :c)"), {"seq": seq, "n": last, "c": called})
+
+
+def test_order_number_is_the_village_day_and_the_whole_id(session, shop):
+    first = _redeem(session, shop, [(shop.soap, 1)])
+    assert first.number == f"20261102-{first.id:05d}"
+    shop.clock.advance(hours=14)  # 16:00 UTC: already 3 November in Asia/Shanghai
+    with _next_order_id(session, shop, 123_456):
+        big = _redeem(session, shop, [(shop.soap, 1)])
+    assert (big.id, big.number) == (123_456, "20261103-123456")
+    stored = session.scalars(select(Order.number).where(Order.id.in_([first.id, big.id])))
+    assert sorted(stored) == sorted([first.number, big.number])
 
 
 def test_void_of_an_earlier_day_needs_the_supervisor(session, shop, make_user):
