@@ -68,23 +68,32 @@ def clean_lines(lines: Any) -> dict[int, int]:
     return basket
 
 
+_LINES = OrderLine.__table__
+_ORDERS = Order.__table__
+# Built once: a redemption of a limited item runs it inside the write lock on SQLite.
+_USED = (
+    select(_LINES.c.item_id, func.sum(_LINES.c.quantity))
+    .join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id)
+    .where(
+        _ORDERS.c.household_id == bindparam("household_id"),
+        _ORDERS.c.status == OrderStatus.COMPLETED,
+        _ORDERS.c.created_at >= bindparam("start"),
+        _ORDERS.c.created_at < bindparam("end"),
+        _LINES.c.item_id.in_(bindparam("item_ids", expanding=True)),
+    )
+    .group_by(_LINES.c.item_id)
+)
+
+
 def used_this_month(
     session: Session, zone: ZoneInfo, household_id: int, item_ids, at: datetime
 ) -> dict[int, int]:
     """Units of each item the household took this village-local month (voided orders excluded);
     ``zone`` is the village's."""
     start, end = zone_month_bounds(zone, at)
-    rows = session.execute(
-        select(OrderLine.item_id, func.sum(OrderLine.quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.household_id == household_id,
-            Order.status == OrderStatus.COMPLETED,
-            Order.created_at >= start,
-            Order.created_at < end,
-            OrderLine.item_id.in_(list(item_ids)),
-        )
-        .group_by(OrderLine.item_id)
+    rows = session.connection().execute(
+        _USED,
+        {"household_id": household_id, "start": start, "end": end, "item_ids": list(item_ids)},
     )
     return {item_id: int(total) for item_id, total in rows}
 
@@ -284,8 +293,7 @@ def redeem(
     )
 
 
-_ORDERS = Order.__table__
-_INSERT_LINES = insert(OrderLine.__table__)
+_INSERT_LINES = insert(_LINES)
 # The columns a new order is written with; the others stay NULL until a void.
 _NEW_ORDER = (
     "village_id",
