@@ -29,7 +29,7 @@ from points.models import (
     Village,
     user_display_name,
 )
-from points.villages import village_today, village_zone, zone_of
+from points.villages import keep_zone, village_today, village_zone
 from store import stock
 from store.catalogue import lock_items, read_items
 from store.errors import (
@@ -155,21 +155,36 @@ class Receipt:
         )
 
 
+_VILLAGES = Village.__table__
 _USERS = User.__table__
 _RESIDENTS = Resident.__table__
-_CLERK_NAME = (
-    select(_USERS.c.full_name, _RESIDENTS.c.name, _USERS.c.username)
-    .select_from(_USERS.outerjoin(_RESIDENTS, _RESIDENTS.c.id == _USERS.c.resident_id))
-    .where(_USERS.c.id == bindparam("user_id"))
+# The receipt's heading, in one plain read: the village's time zone (the order number shows
+# the village's day) and what the clerk is called (:attr:`User.display_name`).
+_HEADING = (
+    select(_VILLAGES.c.timezone, _USERS.c.full_name, _RESIDENTS.c.name, _USERS.c.username)
+    .select_from(
+        _VILLAGES.outerjoin(_USERS, _USERS.c.id == bindparam("clerk_id")).outerjoin(
+            _RESIDENTS, _RESIDENTS.c.id == _USERS.c.resident_id
+        )
+    )
+    .where(_VILLAGES.c.id == bindparam("village_id"))
 )
 
 
-def clerk_name(session: Session, clerk_id: int | None) -> str | None:
-    """The name a receipt shows for its clerk (:attr:`User.display_name`), in one plain read."""
-    if clerk_id is None:
-        return None
-    row = session.connection().execute(_CLERK_NAME, {"user_id": clerk_id}).one_or_none()
-    return user_display_name(*row) if row is not None else None
+def _heading(
+    session: Session, village_id: int, clerk_id: int | None
+) -> tuple[ZoneInfo, str | None]:
+    """The village's zone (kept for :func:`points.villages.zone_of`) and the clerk's name."""
+    row = (
+        session.connection()
+        .execute(_HEADING, {"village_id": village_id, "clerk_id": clerk_id})
+        .one_or_none()
+    )
+    if row is None:
+        raise NotFound("village")
+    timezone, full_name, resident_name, username = row
+    zone = keep_zone(session, village_id, timezone)
+    return zone, user_display_name(full_name, resident_name, username) if username else None
 
 
 def redeem(
@@ -189,11 +204,9 @@ def redeem(
     """
     basket = clean_lines(lines)
     # Before the lock (on SQLite, the write lock), in plain reads: what does not depend on the
-    # household's figures. The village's zone is read once a session. The items' stock is
-    # taken at the end by conditional updates, right whatever was read here (on PostgreSQL
-    # the items were never locked for this read either).
-    zone = zone_of(session, village_id)
-    shown_clerk = clerk_name(session, clerk_id)
+    # household's figures. The items' stock is taken at the end by conditional updates, right
+    # whatever was read here (on PostgreSQL the items were never locked for this read either).
+    zone, shown_clerk = _heading(session, village_id, clerk_id)
     items = read_items(session, village_id, basket)
     household = ledger.lock_figures(session, household_id)
     if household.village_id != village_id:
