@@ -71,6 +71,7 @@ def _redeem(session, shop, lines, **kw):
 
 
 def test_redeem_then_void_keeps_books_exact(session, shop):
+    shop.clock.advance(minutes=5)  # the order's time is not the items'
     order = _redeem(session, shop, [(shop.oil, 2), (shop.soap, 3)], resident_id=shop.resident.id)
     session.commit()
     # 100 points; 2 x 30 + 3 x 4 = 72 spent: 28 left; oil 5 -> 3, soap 10 -> 7.
@@ -93,6 +94,12 @@ def test_redeem_then_void_keeps_books_exact(session, shop):
         (shop.oil.id, -2, MovementKind.REDEMPTION, 3),
         (shop.soap.id, -3, MovementKind.REDEMPTION, 7),
     ]
+    assert {(m.village_id, m.created_by_id, m.created_at, m.note, m.funding) for m in moves} == {
+        (shop.village.id, shop.clerk.id, shop.clock.now, "", None)
+    }
+    made = shop.oil.created_at
+    session.refresh(shop.oil)  # the redemption changed the item's stock and nothing else
+    assert (shop.oil.village_id, shop.oil.created_at, shop.oil.stock) == (shop.village.id, made, 3)
 
     voided = orders.void(
         session, village=shop.village, order_id=order.id, reason="拿错了", by=shop.admin
