@@ -1,8 +1,11 @@
 """Redemption (兑换) at the counter and its void (作废).
 
-One transaction: lock the household (points.ledger), lock the items in id order, check
-stock, monthly limits and balance, write the order, its lines, the stock movements and one
-ledger entry. A void writes a refund entry and returns the stock; the order stays, voided.
+One transaction: read the items, lock the household (points.ledger), check stock, monthly
+limits and balance, write the order, its lines and one ledger entry, and take the stock last
+with conditional updates in item id order (store.stock). On SQLite everything from the lock
+to the commit holds the database's single write lock, so that part is a few plain
+statements and no ORM loads. A void writes a refund entry and returns the stock; the order
+stays, voided.
 """
 
 from __future__ import annotations
