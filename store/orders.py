@@ -10,7 +10,7 @@ stays, voided.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -267,7 +267,7 @@ def redeem(
         ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
         for i, q in sorted(basket.items())
     )
-    conn.execute(_INSERT_LINES, [{"order_id": order_id, **asdict(ln)} for ln in shown_lines])
+    conn.execute(_INSERT_LINES, [{"order_id": order_id, **vars(ln)} for ln in shown_lines])
     ledger.post(
         session,
         household_id=household_id,
