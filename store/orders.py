@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, String, bindparam, case, cast, func, insert, select
+from sqlalchemy import Insert, Row, String, bindparam, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from points import audit, ledger
@@ -101,8 +101,15 @@ def used_this_month(
     return {item_id: int(total) for item_id, total in rows}
 
 
-def find_by_token(session: Session, counter_token: str) -> Order | None:
-    return session.scalar(select(Order).where(Order.counter_token == counter_token))
+# Built once: every counter-page redemption runs it inside the write lock on SQLite.
+_BY_TOKEN = select(_ORDERS.c.id, _ORDERS.c.household_id, _ORDERS.c.village_id).where(
+    _ORDERS.c.counter_token == bindparam("token")
+)
+
+
+def find_by_token(session: Session, counter_token: str) -> Row | None:
+    """The order (id, household_id, village_id) a counter token has made, if any."""
+    return session.connection().execute(_BY_TOKEN, {"token": counter_token}).one_or_none()
 
 
 @dataclass(frozen=True)
@@ -219,7 +226,7 @@ def redeem(
         if first is not None:
             if first.household_id != household_id or first.village_id != village_id:
                 raise ValidationFailed({"token": "not a valid value"})
-            return Receipt.of(first)
+            return Receipt.of(session.get(Order, first.id))
     at = now()
     for item_id in sorted(basket):
         item = items.get(item_id)
