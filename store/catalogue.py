@@ -191,7 +191,14 @@ def lock_items(session: Session, village_id: int, item_ids: Iterable[int]) -> di
     On SQLite the write transaction begins here (the database's one write lock).
     The fixed order keeps two transactions that lock several items from deadlocking.
     """
-    return _items(session, village_id, item_ids, lock=True)
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    stmt = select(Item).where(Item.id.in_(ids), Item.village_id == village_id).order_by(Item.id)
+    begin_write(session)
+    if session.connection().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(of=Item)
+    return {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}
 
 
 _ITEMS = Item.__table__
@@ -211,15 +218,3 @@ def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> di
     (its stock changes are conditional updates, see :func:`store.stock.take_for_order`)."""
     rows = session.connection().execute(_ITEM_ROWS, {"ids": sorted(set(item_ids)), "v": village_id})
     return {row.id: row for row in rows}
-
-
-def _items(session: Session, village_id: int, item_ids: Iterable[int], *, lock: bool):
-    ids = sorted(set(item_ids))
-    if not ids:
-        return {}
-    stmt = select(Item).where(Item.id.in_(ids), Item.village_id == village_id).order_by(Item.id)
-    if lock:
-        begin_write(session)
-        if session.connection().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(of=Item)
-    return {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}
