@@ -92,7 +92,6 @@ def village_zone(village: Village) -> ZoneInfo:
     return ZoneInfo(village.timezone)
 
 
-_ZONES = "cunyue.zones"
 _TIMEZONE = select(Village.__table__.c.timezone).where(
     Village.__table__.c.id == bindparam("village_id")
 )
@@ -121,13 +120,6 @@ def zone_of(session: Session, village_id: int) -> ZoneInfo:
             raise NotFound("village")
         zones[village_id] = ZoneInfo(timezone)
     return zones[village_id]
-
-
-def keep_zone(session: Session, village_id: int, timezone: str) -> ZoneInfo:
-    """A village's time zone that the caller read with a query of its own: kept for the rest
-    of the session, so :func:`zone_of` does not read it again."""
-    zone = session.info.setdefault(_ZONES, {})[village_id] = ZoneInfo(timezone)
-    return zone
 
 
 def village_today(village: Village) -> date:

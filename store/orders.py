@@ -32,7 +32,7 @@ from points.models import (
     Village,
     user_display_name,
 )
-from points.villages import keep_zone, village_today, village_zone
+from points.villages import remember_zone, village_today, village_zone
 from store import stock
 from store.catalogue import lock_items, read_items
 from store.errors import (
@@ -193,8 +193,9 @@ def _heading(
     if row is None:
         raise NotFound("village")
     timezone, full_name, resident_name, username = row
-    zone = keep_zone(session, village_id, timezone)
-    return zone, user_display_name(full_name, resident_name, username) if username else None
+    remember_zone(session, village_id, timezone)
+    clerk = user_display_name(full_name, resident_name, username) if username else None
+    return ZoneInfo(timezone), clerk
 
 
 def redeem(
