@@ -9,6 +9,7 @@ locked (``points.ledger.lock_household``), so concurrent awards cannot both pass
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -24,7 +25,11 @@ class MonthlyCapReached(DomainError):
 
 def month_bounds(village: Village, at: datetime) -> tuple[datetime, datetime]:
     """Start and end (UTC) of the village-local calendar month that contains ``at``."""
-    zone = village_zone(village)
+    return zone_month_bounds(village_zone(village), at)
+
+
+def zone_month_bounds(zone: ZoneInfo, at: datetime) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the calendar month in ``zone`` that contains ``at``."""
     local = at.astimezone(zone)
     start = datetime.combine(local.date().replace(day=1), time(), zone)
     if start.month == 12:

@@ -213,6 +213,13 @@ class Resident(Base):
         return f"<Resident {self.id} {self.name}>"
 
 
+def user_display_name(full_name: str | None, resident_name: str | None, username: str) -> str:
+    """How a user is named to others: the full name, else their resident's, else the login."""
+    if full_name:
+        return full_name
+    return resident_name if resident_name is not None else username
+
+
 class User(Base):
     """A login. Staff and residents alike; roles are per village."""
 
@@ -240,9 +247,9 @@ class User(Base):
 
     @property
     def display_name(self) -> str:
-        if self.full_name:
-            return self.full_name
-        return self.resident.name if self.resident else self.username
+        return user_display_name(
+            self.full_name, self.resident.name if self.resident else None, self.username
+        )
 
     def roles_in(self, village_id: int | None) -> frozenset[Role]:
         """Roles held in a village, implied roles included."""

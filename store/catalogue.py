@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from points import audit
@@ -191,22 +191,30 @@ def lock_items(session: Session, village_id: int, item_ids: Iterable[int]) -> di
     On SQLite the write transaction begins here (the database's one write lock).
     The fixed order keeps two transactions that lock several items from deadlocking.
     """
-    return _items(session, village_id, item_ids, lock=True)
-
-
-def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Item]:
-    """Load items as they are now, unlocked (a redemption: its stock changes are conditional
-    updates, see :func:`store.stock.apply`)."""
-    return _items(session, village_id, item_ids, lock=False)
-
-
-def _items(session: Session, village_id: int, item_ids: Iterable[int], *, lock: bool):
     ids = sorted(set(item_ids))
     if not ids:
         return {}
     stmt = select(Item).where(Item.id.in_(ids), Item.village_id == village_id).order_by(Item.id)
-    if lock:
-        begin_write(session)
-        if session.connection().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(of=Item)
+    begin_write(session)
+    if session.connection().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(of=Item)
     return {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}
+
+
+_ITEMS = Item.__table__
+_ITEM_ROWS = select(
+    _ITEMS.c.id,
+    _ITEMS.c.name,
+    _ITEMS.c.unit,
+    _ITEMS.c.price,
+    _ITEMS.c.active,
+    _ITEMS.c.monthly_limit,
+    _ITEMS.c.stock,
+).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)), _ITEMS.c.village_id == bindparam("v"))
+
+
+def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Row]:
+    """What a redemption needs of the village's items, as they are now: plain rows, unlocked
+    (its stock changes are conditional updates, see :func:`store.stock.take_for_order`)."""
+    rows = session.connection().execute(_ITEM_ROWS, {"ids": sorted(set(item_ids)), "v": village_id})
+    return {row.id: row for row in rows}

@@ -1,8 +1,11 @@
 """Redemption (兑换) at the counter and its void (作废).
 
-One transaction: lock the household (points.ledger), lock the items in id order, check
-stock, monthly limits and balance, write the order, its lines, the stock movements and one
-ledger entry. A void writes a refund entry and returns the stock; the order stays, voided.
+One transaction: read the items, lock the household (points.ledger), check stock, monthly
+limits and balance, write the order, its lines and one ledger entry, and take the stock last
+with conditional updates in item id order (store.stock). On SQLite everything from the lock
+to the commit holds the database's single write lock, so that part is a few plain
+statements and no ORM loads. A void writes a refund entry and returns the stock; the order
+stays, voided.
 """
 
 from __future__ import annotations
@@ -10,18 +13,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Insert, Row, String, bindparam, case, cast, func, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, ledger
-from points.caps import month_bounds
+from points.caps import zone_month_bounds
 from points.clock import now
-from points.db import attach_inserted
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
-from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
-from points.villages import village_today, village_zone
+from points.models import (
+    EntryKind,
+    Household,
+    LedgerEntry,
+    Resident,
+    Role,
+    User,
+    Village,
+    user_display_name,
+)
+from points.villages import remember_zone, village_today, village_zone
 from store import stock
 from store.catalogue import lock_items, read_items
 from store.errors import (
@@ -60,64 +71,163 @@ def clean_lines(lines: Any) -> dict[int, int]:
     return basket
 
 
+_LINES = OrderLine.__table__
+_ORDERS = Order.__table__
+# Built once: a redemption of a limited item runs it inside the write lock on SQLite.
+_USED = (
+    select(_LINES.c.item_id, func.sum(_LINES.c.quantity))
+    .join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id)
+    .where(
+        _ORDERS.c.household_id == bindparam("household_id"),
+        _ORDERS.c.status == OrderStatus.COMPLETED,
+        _ORDERS.c.created_at >= bindparam("start"),
+        _ORDERS.c.created_at < bindparam("end"),
+        _LINES.c.item_id.in_(bindparam("item_ids", expanding=True)),
+    )
+    .group_by(_LINES.c.item_id)
+)
+
+
 def used_this_month(
-    session: Session, village: Village, household_id: int, item_ids, at: datetime
+    session: Session, zone: ZoneInfo, household_id: int, item_ids, at: datetime
 ) -> dict[int, int]:
-    """Units of each item the household took this village-local month (voided orders excluded)."""
-    start, end = month_bounds(village, at)
-    rows = session.execute(
-        select(OrderLine.item_id, func.sum(OrderLine.quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.household_id == household_id,
-            Order.status == OrderStatus.COMPLETED,
-            Order.created_at >= start,
-            Order.created_at < end,
-            OrderLine.item_id.in_(list(item_ids)),
-        )
-        .group_by(OrderLine.item_id)
+    """Units of each item the household took this village-local month (voided orders excluded);
+    ``zone`` is the village's."""
+    start, end = zone_month_bounds(zone, at)
+    rows = session.connection().execute(
+        _USED,
+        {"household_id": household_id, "start": start, "end": end, "item_ids": list(item_ids)},
     )
     return {item_id: int(total) for item_id, total in rows}
 
 
-def order_number(village: Village, created_at: datetime, order_id: int) -> str:
-    day = created_at.astimezone(village_zone(village)).strftime("%Y%m%d")
-    return f"{day}-{order_id:05d}"
+# Built once: every counter-page redemption runs it inside the write lock on SQLite.
+_BY_TOKEN = select(_ORDERS.c.id, _ORDERS.c.household_id, _ORDERS.c.village_id).where(
+    _ORDERS.c.counter_token == bindparam("token")
+)
 
 
-def find_by_token(session: Session, counter_token: str) -> Order | None:
-    return session.scalar(select(Order).where(Order.counter_token == counter_token))
+def find_by_token(session: Session, counter_token: str) -> Row | None:
+    """The order (id, household_id, village_id) a counter token has made, if any."""
+    return session.connection().execute(_BY_TOKEN, {"token": counter_token}).one_or_none()
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    item_id: int
+    item_name: str
+    unit: str
+    quantity: int
+    price: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt shows of an order, as plain values. A redemption answers with one
+    without loading the order, its household or its clerk as objects."""
+
+    id: int
+    number: str
+    household_id: int
+    household_number: str
+    resident_id: int | None
+    status: OrderStatus
+    total: int
+    balance_after: int
+    created_at: datetime
+    clerk_name: str | None
+    lines: tuple[ReceiptLine, ...]
+    voided_at: datetime | None = None
+    void_reason: str = ""
+    refund_balance_after: int | None = None
+
+    @classmethod
+    def of(cls, order: Order) -> Receipt:
+        return cls(
+            id=order.id,
+            number=order.number,
+            household_id=order.household_id,
+            household_number=order.household.number,
+            resident_id=order.resident_id,
+            status=order.status,
+            total=order.total,
+            balance_after=order.balance_after,
+            created_at=order.created_at,
+            clerk_name=order.clerk.display_name if order.clerk else None,
+            lines=tuple(
+                ReceiptLine(ln.item_id, ln.item_name, ln.unit, ln.quantity, ln.price, ln.amount)
+                for ln in order.lines
+            ),
+            voided_at=order.voided_at,
+            void_reason=order.void_reason,
+            refund_balance_after=order.refund_balance_after,
+        )
+
+
+_VILLAGES = Village.__table__
+_USERS = User.__table__
+_RESIDENTS = Resident.__table__
+# The receipt's heading, in one plain read: the village's time zone (the order number shows
+# the village's day) and what the clerk is called (:attr:`User.display_name`).
+_HEADING = (
+    select(_VILLAGES.c.timezone, _USERS.c.full_name, _RESIDENTS.c.name, _USERS.c.username)
+    .select_from(
+        _VILLAGES.outerjoin(_USERS, _USERS.c.id == bindparam("clerk_id")).outerjoin(
+            _RESIDENTS, _RESIDENTS.c.id == _USERS.c.resident_id
+        )
+    )
+    .where(_VILLAGES.c.id == bindparam("village_id"))
+)
+
+
+def _heading(
+    session: Session, village_id: int, clerk_id: int | None
+) -> tuple[ZoneInfo, str | None]:
+    """The village's zone (kept for :func:`points.villages.zone_of`) and the clerk's name."""
+    row = (
+        session.connection()
+        .execute(_HEADING, {"village_id": village_id, "clerk_id": clerk_id})
+        .one_or_none()
+    )
+    if row is None:
+        raise NotFound("village")
+    timezone, full_name, resident_name, username = row
+    remember_zone(session, village_id, timezone)
+    clerk = user_display_name(full_name, resident_name, username) if username else None
+    return ZoneInfo(timezone), clerk
 
 
 def redeem(
     session: Session,
     *,
-    village: Village,
+    village_id: int,
     household_id: int,
     lines: Any,
     clerk_id: int | None,
     resident_id: int | None = None,
     counter_token: str | None = None,
-) -> Order:
+) -> Receipt:
     """Redeem a basket for a household. Raises OutOfStock, LimitReached, InsufficientPoints.
 
     With ``counter_token`` (the counter page's one-time form token) a repeat returns the
     first order instead of redeeming again.
     """
     basket = clean_lines(lines)
-    # What the receipt shows, read before the lock (on SQLite, before the write lock).
-    shown_household = session.get(Household, household_id)
-    if shown_household is None or shown_household.village_id != village.id:
-        raise NotFound("household")
-    clerk = session.get(User, clerk_id) if clerk_id is not None else None
+    # Before the lock (on SQLite, the write lock), in plain reads: what does not depend on the
+    # household's figures. The items' stock is taken at the end by conditional updates, right
+    # whatever was read here (on PostgreSQL the items were never locked for this read either).
+    zone, shown_clerk = _heading(session, village_id, clerk_id)
+    items = read_items(session, village_id, basket)
     household = ledger.lock_figures(session, household_id)
+    if household.village_id != village_id:
+        raise NotFound("household")
     if counter_token is not None:
         first = find_by_token(session, counter_token)
         if first is not None:
-            if first.household_id != household_id or first.village_id != village.id:
+            if first.household_id != household_id or first.village_id != village_id:
                 raise ValidationFailed({"token": "not a valid value"})
-            return first
-    items = read_items(session, village.id, basket)  # stock is taken at the end
+            return Receipt.of(session.get(Order, first.id))
     at = now()
     for item_id in sorted(basket):
         item = items.get(item_id)
@@ -129,7 +239,7 @@ def redeem(
             raise OutOfStock(item_id=item.id, item_name=item.name, stock=item.stock)
     limited = [i for i in basket if items[i].monthly_limit is not None]
     if limited:
-        used = used_this_month(session, village, household_id, limited, at)
+        used = used_this_month(session, zone, household_id, limited, at)
         for item_id in limited:
             item, taken = items[item_id], used.get(item_id, 0)
             if taken + basket[item_id] > item.monthly_limit:
@@ -143,46 +253,29 @@ def redeem(
     total = sum(items[i].price * q for i, q in basket.items())
     if total > household.balance:
         raise InsufficientPoints(balance=household.balance, needed=total)
-    order_id = _next_order_id(session)
-    values = {
-        "id": order_id,
-        "village_id": village.id,
-        "number": order_number(village, at, order_id),
-        "household_id": household_id,
-        "resident_id": resident_id,
-        "total": total,
-        "balance_after": household.balance - total,  # the household is locked: post agrees
-        "status": OrderStatus.COMPLETED,
-        "clerk_id": clerk_id,
-        "counter_token": counter_token,
-        "created_at": at,
-        "voided_at": None,
-        "voided_by_id": None,
-        "void_reason": "",
-        "refund_balance_after": None,
-    }
+    balance_after = household.balance - total  # the household is locked: post agrees
     conn = session.connection()
-    conn.execute(_INSERT_ORDER, values)
-    order = attach_inserted(session, Order(**values))
-    order_lines = []
-    for item_id, qty in sorted(basket.items()):
-        item = items[item_id]
-        line = {
-            "order_id": order_id,
-            "item_id": item_id,
-            "item_name": item.name,
-            "unit": item.unit,
-            "quantity": qty,
-            "price": item.price,
-            "amount": item.price * qty,
-        }
-        line_id = conn.execute(_INSERT_LINE, line).scalar_one()
-        order_lines.append(attach_inserted(session, OrderLine(id=line_id, **line)))
-    # What the receipt shows, without reading it again.
-    set_committed_value(order, "lines", order_lines)
-    set_committed_value(order, "household", shown_household)
-    set_committed_value(order, "clerk", clerk)
-    set_committed_value(order, "voided_by", None)
+    order_id, number = conn.execute(
+        _INSERT_ORDER[conn.dialect.name],
+        {
+            "day": at.astimezone(zone).strftime("%Y%m%d"),  # the village's day
+            "village_id": village_id,
+            "household_id": household_id,
+            "resident_id": resident_id,
+            "total": total,
+            "balance_after": balance_after,
+            "status": OrderStatus.COMPLETED,
+            "clerk_id": clerk_id,
+            "counter_token": counter_token,
+            "created_at": at,
+            "void_reason": "",
+        },
+    ).one()
+    shown_lines = tuple(
+        ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
+        for i, q in sorted(basket.items())
+    )
+    conn.execute(_INSERT_LINES, [{"order_id": order_id, **vars(ln)} for ln in shown_lines])
     ledger.post(
         session,
         household_id=household_id,
@@ -190,45 +283,84 @@ def redeem(
         kind=EntryKind.REDEMPTION,
         resident_id=resident_id,
         source=("order", order_id),
-        note=order.number,
+        note=number,
         created_by_id=clerk_id,
         at=at,
+        figures=household,  # locked above, no entry written since: no second lock
     )
     # The stock last, in item id order: on PostgreSQL each item's row is held from its
     # conditional update to the commit only, so redemptions of one item do not queue on it.
-    for line in order_lines:
-        item = items[line.item_id]
-        try:
-            stock.apply(
-                session,
-                item,
-                -line.quantity,
-                MovementKind.REDEMPTION,
-                by_id=clerk_id,
-                order_id=order_id,
-                at=at,
-            )
-        except NegativeStock as exc:  # taken by another counter since it was read
-            raise OutOfStock(
-                item_id=item.id, item_name=item.name, stock=exc.details["stock"]
-            ) from None
-    return order
+    try:
+        stock.take_for_order(
+            session,
+            village_id=village_id,
+            quantities=basket,
+            order_id=order_id,
+            by_id=clerk_id,
+            at=at,
+        )
+    except NegativeStock as exc:  # taken by another counter since it was read
+        item = items[exc.details["item_id"]]
+        raise OutOfStock(item_id=item.id, item_name=item.name, stock=exc.details["stock"]) from None
+    return Receipt(
+        id=order_id,
+        number=number,
+        household_id=household_id,
+        household_number=household.number,
+        resident_id=resident_id,
+        status=OrderStatus.COMPLETED,
+        total=total,
+        balance_after=balance_after,
+        created_at=at,
+        clerk_name=shown_clerk,
+        lines=shown_lines,
+    )
 
 
-_ORDERS = Order.__table__
-_INSERT_ORDER = insert(_ORDERS)
-_INSERT_LINE = insert(OrderLine.__table__).returning(OrderLine.__table__.c.id)
+_INSERT_LINES = insert(_LINES)
+# The columns a new order is written with; the others stay NULL until a void.
+_NEW_ORDER = (
+    "village_id",
+    "household_id",
+    "resident_id",
+    "total",
+    "balance_after",
+    "status",
+    "clerk_id",
+    "counter_token",
+    "created_at",
+    "void_reason",
+)
 
 
-def _next_order_id(session: Session) -> int:
-    """The new order's id, taken before the insert so that its number (which shows the id)
-    is written with it. On SQLite the caller holds the write lock."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        return conn.execute(select(func.coalesce(func.max(_ORDERS.c.id), 0) + 1)).scalar_one()
-    return conn.execute(
-        select(func.nextval(func.pg_get_serial_sequence(_ORDERS.name, "id")))
-    ).scalar_one()
+def _insert_order_statement(dialect: str) -> Insert:
+    """INSERT ... SELECT that takes the new order's id and writes its number, which shows the
+    id ("<day>-" and the id, zero-padded to five digits, never cut), in one statement. On
+    SQLite the id is max + 1 under the write lock the caller holds; on PostgreSQL it is the
+    sequence's next value."""
+    c = _ORDERS.c
+    if dialect == "sqlite":
+        new = select((func.coalesce(func.max(c.id), 0) + 1).label("id")).subquery("new")
+        padded = func.printf("%05d", new.c.id)
+    else:
+        seq = func.pg_get_serial_sequence(_ORDERS.name, "id")
+        new = select(func.nextval(seq).label("id")).subquery("new")
+        digits = cast(new.c.id, String)
+        padded = case((new.c.id < 100_000, func.lpad(digits, 5, "0")), else_=digits)
+    row = select(
+        new.c.id,
+        bindparam("day", type_=String).concat("-").concat(padded),
+        *(bindparam(name, type_=c[name].type) for name in _NEW_ORDER),
+    )
+    return (
+        insert(_ORDERS)
+        .from_select(["id", "number", *_NEW_ORDER], row, include_defaults=False)
+        .returning(c.id, c.number)
+    )
+
+
+# Built once: a redemption runs one of these inside the write lock.
+_INSERT_ORDER = {name: _insert_order_statement(name) for name in ("sqlite", "postgresql")}
 
 
 def get_order(session: Session, village_id: int, order_id: int) -> Order:
@@ -382,7 +514,9 @@ def month_limits(
     limited = [i for i in items if i.monthly_limit is not None]
     if not limited:
         return {}
-    used = used_this_month(session, village, household_id, [i.id for i in limited], now())
+    used = used_this_month(
+        session, village_zone(village), household_id, [i.id for i in limited], now()
+    )
     return {i.id: max(i.monthly_limit - used.get(i.id, 0), 0) for i in limited}
 
 

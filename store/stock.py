@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, Insert, Integer, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from points.clock import now
 from points.db import attach_inserted
@@ -64,7 +65,59 @@ _CHANGE_STOCK = (
     .values(stock=_ITEMS.c.stock + bindparam("delta"))
     .returning(_ITEMS.c.stock)
 )
+_STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item_id"))
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
+_INSERT_MOVEMENTS = insert(_MOVEMENTS)
+
+
+def _change_and_record() -> Insert:
+    """PostgreSQL: :data:`_CHANGE_STOCK` and the movement it makes in one statement (a
+    data-modifying WITH); no row back means the stock was short and nothing was written.
+    Its parameters are named apart from the item's columns: an UPDATE given a parameter
+    named like a column would set that column too."""
+    delta = bindparam("delta", type_=Integer)
+    taken = (
+        update(_ITEMS)
+        .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.stock + delta >= 0)
+        .values(stock=_ITEMS.c.stock + delta)
+        .returning(_ITEMS.c.id, _ITEMS.c.village_id, _ITEMS.c.stock)
+        .cte("taken")
+    )
+    names = ("village_id", "item_id", "delta", "kind", "note", "order_id", "stock_after")
+    row = select(
+        taken.c.village_id,
+        taken.c.id,
+        delta,
+        bindparam("kind", type_=_MOVEMENTS.c.kind.type),
+        bindparam("note", type_=_MOVEMENTS.c.note.type),
+        bindparam("order_id", type_=Integer),
+        taken.c.stock,
+        bindparam("by_id", type_=Integer),
+        bindparam("at", type_=_MOVEMENTS.c.created_at.type),
+    )
+    return (
+        insert(_MOVEMENTS)
+        .from_select([*names, "created_by_id", "created_at"], row, include_defaults=False)
+        .returning(_MOVEMENTS.c.stock_after)
+    )
+
+
+_CHANGE_AND_RECORD = _change_and_record()
+
+
+def _change_stock(conn: Connection, item_id: int, delta: int) -> int:
+    """The stock after adding ``delta``; NegativeStock, changing nothing, if it would go
+    below zero."""
+    stock_after = conn.execute(_CHANGE_STOCK, {"item_id": item_id, "delta": delta}).scalar()
+    if stock_after is None:
+        _short(conn, item_id)
+    return stock_after
+
+
+def _short(conn: Connection, item_id: int) -> NoReturn:
+    raise NegativeStock(
+        item_id=item_id, stock=conn.execute(_STOCK_NOW, {"item_id": item_id}).scalar()
+    )
 
 
 def apply(
@@ -84,10 +137,7 @@ def apply(
     would go below zero."""
     session.flush()  # an item or order the caller has only added is written first
     conn = session.connection()
-    stock_after = conn.execute(_CHANGE_STOCK, {"item_id": item.id, "delta": delta}).scalar()
-    if stock_after is None:
-        stock_now = conn.execute(select(_ITEMS.c.stock).where(_ITEMS.c.id == item.id)).scalar()
-        raise NegativeStock(item_id=item.id, stock=stock_now)
+    stock_after = _change_stock(conn, item.id, delta)
     set_committed_value(item, "stock", stock_after)
     values = {
         "village_id": item.village_id,
@@ -104,6 +154,64 @@ def apply(
     }
     movement_id = conn.execute(_INSERT_MOVEMENT, values).scalar_one()
     return attach_inserted(session, StockMovement(id=movement_id, **values))
+
+
+def take_for_order(
+    session: Session,
+    *,
+    village_id: int,
+    quantities: dict[int, int],
+    order_id: int,
+    by_id: int | None,
+    at: datetime,
+) -> dict[int, int]:
+    """Take a redemption's units off the shelf: {item id: quantity} -> {item id: stock after}.
+
+    Plain statements, in item id order (on SQLite this runs inside the single write lock):
+    on SQLite each item's conditional update, then every movement in one insert; on
+    PostgreSQL one statement an item for both. NegativeStock names the first item short.
+    An :class:`Item` the session holds is brought up to date.
+    """
+    conn = session.connection()
+    together = conn.dialect.name == "postgresql"
+    moves = []
+    for item_id in sorted(quantities):
+        move = {
+            "village_id": village_id,
+            "item_id": item_id,
+            "delta": -quantities[item_id],
+            "kind": MovementKind.REDEMPTION,
+            "funding": None,
+            "note": "",
+            "order_id": order_id,
+            "donation_id": None,
+            "created_by_id": by_id,
+            "created_at": at,
+        }
+        if together:
+            move["stock_after"] = conn.execute(
+                _CHANGE_AND_RECORD,
+                {
+                    "item_id": item_id,
+                    "delta": move["delta"],
+                    "kind": move["kind"],
+                    "note": move["note"],
+                    "order_id": order_id,
+                    "by_id": by_id,
+                    "at": at,
+                },
+            ).scalar()
+            if move["stock_after"] is None:
+                _short(conn, item_id)
+        else:
+            move["stock_after"] = _change_stock(conn, item_id, move["delta"])
+        moves.append(move)
+        item = session.identity_map.get(identity_key(Item, item_id))
+        if item is not None:
+            set_committed_value(item, "stock", move["stock_after"])
+    if not together:
+        conn.execute(_INSERT_MOVEMENTS, moves)
+    return {move["item_id"]: move["stock_after"] for move in moves}
 
 
 def move(

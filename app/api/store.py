@@ -11,11 +11,11 @@ from marshmallow import fields, validates_schema
 from app.api import bp
 from app.api.common import Body, Query, endpoint, id_field, iso, list_response
 from app.db import get_session
-from app.security import STAFF, current_village, require_role
+from app.security import STAFF, require_role
 from points import access, cards
 from points.models import Role
 from store import catalogue, donations, orders, stock
-from store.models import Item, Order
+from store.models import Item
 
 
 class LineSchema(Body):
@@ -122,18 +122,18 @@ def item_dict(item: Item) -> dict[str, Any]:
     }
 
 
-def order_dict(order: Order) -> dict[str, Any]:
+def order_dict(order: orders.Receipt) -> dict[str, Any]:
     return {
         "id": order.id,
         "number": order.number,
         "household_id": order.household_id,
-        "household_number": order.household.number,
+        "household_number": order.household_number,
         "resident_id": order.resident_id,
         "status": order.status.value,
         "total": order.total,
         "balance_after": order.balance_after,
         "created_at": iso(order.created_at),
-        "clerk": order.clerk.display_name if order.clerk else None,
+        "clerk": order.clerk_name,
         "lines": [
             {
                 "item_id": ln.item_id,
@@ -318,15 +318,15 @@ def redeem(data):
             session, current_app.config["SECRET_KEY"], g.actor.village_id, data["card"]
         )
         household_id, resident_id = resident.household_id, resident.id
-    order = orders.redeem(
+    receipt = orders.redeem(
         session,
-        village=current_village(),
+        village_id=g.actor.village_id,
         household_id=household_id,
         lines=data["lines"],
         clerk_id=g.actor.id,
         resident_id=resident_id,
     )
-    return order_dict(order), 201
+    return order_dict(receipt), 201
 
 
 @bp.get("/redemptions/<int:order_id>")
@@ -337,7 +337,7 @@ def get_redemption(order_id: int):
     order = orders.get_order(get_session(), g.actor.village_id, order_id)
     if not access.can_view_household(g.user, order.household):
         abort(404)
-    return order_dict(order), 200
+    return order_dict(orders.Receipt.of(order)), 200
 
 
 @bp.post("/redemptions/<int:order_id>/void")

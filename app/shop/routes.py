@@ -157,7 +157,7 @@ def counter_redeem(household_id: int):
     try:
         order = orders.redeem(
             session,
-            village=g.user.village,
+            village_id=g.user.village_id,
             household_id=household.id,
             lines=lines,
             clerk_id=g.user.id,

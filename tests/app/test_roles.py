@@ -306,7 +306,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
     photos.set_photo(session, item, PNG, tmp_path, by_id=None)
     order = orders.redeem(
         session,
-        village=village,
+        village_id=village.id,
         household_id=household.id,
         lines=[{"item_id": item.id, "quantity": 1}],
         clerk_id=users["clerk"].id,

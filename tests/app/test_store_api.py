@@ -98,6 +98,35 @@ def test_redeem_replay_mismatch_and_void(client, session, shop):
     assert shown["status"] == "voided" and shown["void_reason"] == "拿错"
 
 
+def test_the_answer_is_the_order_as_read_back(
+    client, session, shop, make_user, make_resident, token_for
+):
+    """The redemption's answer, built without reading the order back, is what GET shows;
+    the clerk is named by full name, else by their resident's name, else by login."""
+    named = make_user(shop.village, roles=[Role.CLERK], username="clerk-named")
+    named.full_name = "王会计"
+    volunteer = make_resident(shop.village, shop.household, name="李秀英")
+    resident_clerk = make_user(
+        shop.village, roles=[Role.CLERK], resident=volunteer, username="clerk-resident"
+    )
+    plain = make_user(shop.village, roles=[Role.CLERK], username="clerk-plain")
+    session.commit()
+    for clerk, shown in ((named, "王会计"), (resident_clerk, "李秀英"), (plain, "clerk-plain")):
+        headers = token_for(clerk)
+        body = {"household_id": shop.household.id, "lines": _basket(shop, rice=0 + 1, soap=1)}
+        answer = client.post("/api/v1/redemptions", json=body, headers=headers)
+        assert answer.status_code == 201, answer.json
+        assert (answer.json["household_number"], answer.json["clerk"]) == ("1001", shown)
+        assert answer.json["number"].startswith("20261102-")
+        got = client.get(f"/api/v1/redemptions/{answer.json['id']}", headers=headers)
+        assert got.status_code == 200 and got.json == answer.json
+        client.post(
+            f"/api/v1/redemptions/{answer.json['id']}/void",
+            json={"reason": "再来"},
+            headers=shop.admin,
+        )
+
+
 def test_redeem_by_card_and_errors(client, app, shop):
     card = cards.payload_for(app.config["SECRET_KEY"], shop.resident)
     r = client.post(

@@ -16,6 +16,7 @@ from points import cards, ledger, residents, tallies, villages
 from points.clock import now
 from points.models import EntryKind, LedgerEntry, Resident, ResidentStatus, Village
 from store import catalogue, orders
+from store.models import Order
 
 
 def test_a_post_rolled_back_leaves_nothing_behind_and_the_next_post_works(
@@ -49,15 +50,17 @@ def test_a_card_redemption_names_its_resident(session, village, make_household, 
     )
     order = orders.redeem(
         session,
-        village=village,
+        village_id=village.id,
         household_id=h.id,
         lines=[{"item_id": item.id, "quantity": 2}],
         clerk_id=None,
         resident_id=r.id,
     )
-    assert order.resident is not None and order.resident.id == r.id
-    assert [(ln.item_id, ln.quantity) for ln in order.lines] == [(item.id, 2)]
-    assert order.household.id == h.id and order.balance_after == 90
+    assert order.resident_id == r.id and order.balance_after == 90
+    stored = session.get(Order, order.id)  # the order as written
+    assert stored.resident is not None and stored.resident.id == r.id
+    assert [(ln.item_id, ln.quantity) for ln in stored.lines] == [(item.id, 2)]
+    assert stored.household.id == h.id and stored.balance_after == 90
     assert item.stock == 8
 
 

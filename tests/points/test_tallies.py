@@ -121,8 +121,10 @@ def books(session, village, other_village, make_household, make_resident, make_u
         session, village_id=village.id, data={"name": "食用油", "price": 3}, stock=9, by_id=None
     )
     line = [{"item_id": item.id, "quantity": 1}]
-    orders.redeem(session, village=village, household_id=h1.id, lines=line, clerk_id=admin.id)
-    bad = orders.redeem(session, village=village, household_id=h2.id, lines=line, clerk_id=admin.id)
+    orders.redeem(session, village_id=village.id, household_id=h1.id, lines=line, clerk_id=admin.id)
+    bad = orders.redeem(
+        session, village_id=village.id, household_id=h2.id, lines=line, clerk_id=admin.id
+    )
     orders.void(session, village=village, order_id=bad.id, reason="退货", by=admin)
     # 积分清零 on 1 January (next year): every balance goes
     expiry.set_expiry(session, village, mode="annual", month=1, day=1, by_id=None)

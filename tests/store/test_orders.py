@@ -1,9 +1,10 @@
 """Worked examples of the shop's books: redeem, limits, void; balance, stock and chain exact."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
 from points import ledger
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
@@ -17,7 +18,7 @@ from store.errors import (
     OutOfStock,
     VoidNeedsSupervisor,
 )
-from store.models import MovementKind, OrderStatus, StockMovement
+from store.models import MovementKind, Order, OrderStatus, StockMovement
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def shop(session, village, make_household, make_resident, make_user, fixed_clock
 def _redeem(session, shop, lines, **kw):
     return orders.redeem(
         session,
-        village=shop.village,
+        village_id=shop.village.id,
         household_id=shop.household.id,
         lines=[{"item_id": i.id, "quantity": q} for i, q in lines],
         clerk_id=shop.clerk.id,
@@ -70,6 +71,7 @@ def _redeem(session, shop, lines, **kw):
 
 
 def test_redeem_then_void_keeps_books_exact(session, shop):
+    shop.clock.advance(minutes=5)  # the order's time is not the items'
     order = _redeem(session, shop, [(shop.oil, 2), (shop.soap, 3)], resident_id=shop.resident.id)
     session.commit()
     # 100 points; 2 x 30 + 3 x 4 = 72 spent: 28 left; oil 5 -> 3, soap 10 -> 7.
@@ -92,6 +94,12 @@ def test_redeem_then_void_keeps_books_exact(session, shop):
         (shop.oil.id, -2, MovementKind.REDEMPTION, 3),
         (shop.soap.id, -3, MovementKind.REDEMPTION, 7),
     ]
+    assert {(m.village_id, m.created_by_id, m.created_at, m.note, m.funding) for m in moves} == {
+        (shop.village.id, shop.clerk.id, shop.clock.now, "", None)
+    }
+    made = shop.oil.created_at
+    session.refresh(shop.oil)  # the redemption changed the item's stock and nothing else
+    assert (shop.oil.village_id, shop.oil.created_at, shop.oil.stock) == (shop.village.id, made, 3)
 
     voided = orders.void(
         session, village=shop.village, order_id=order.id, reason="拿错了", by=shop.admin
@@ -144,7 +152,7 @@ def test_refusals_change_nothing(session, shop):
         with pytest.raises(ValidationFailed):
             orders.redeem(
                 session,
-                village=shop.village,
+                village_id=shop.village.id,
                 household_id=shop.household.id,
                 lines=bad,
                 clerk_id=None,
@@ -152,7 +160,7 @@ def test_refusals_change_nothing(session, shop):
     with pytest.raises(NotFound):
         orders.redeem(
             session,
-            village=shop.village,
+            village_id=shop.village.id,
             household_id=shop.household.id,
             lines=[{"item_id": 999999, "quantity": 1}],
             clerk_id=None,
@@ -181,6 +189,48 @@ def test_counter_token_redeems_once(session, shop):
     a = _redeem(session, shop, [(shop.soap, 1)], counter_token="tok-1")
     b = _redeem(session, shop, [(shop.soap, 1)], counter_token="tok-1")
     assert a.id == b.id and shop.household.balance == 96 and shop.soap.stock == 9
+
+
+@contextmanager
+def _next_order_id(session, shop, order_id):
+    """The next order takes ``order_id``: on SQLite (max + 1) a row just below it, rolled back
+    with the test; on PostgreSQL the sequence, set back afterwards (setval is not rolled back)."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            insert(Order.__table__),
+            {
+                "id": order_id - 1,
+                "village_id": shop.village.id,
+                "number": "placeholder",
+                "household_id": shop.household.id,
+                "total": 1,
+                "balance_after": 0,
+                "status": OrderStatus.VOIDED,
+                "created_at": shop.clock.now,
+                "void_reason": "",
+            },
+        )
+        yield
+        return
+    seq = conn.scalar(text("SELECT pg_get_serial_sequence('store_orders', 'id')"))
+    last, called = conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).one()
+    conn.execute(text("SELECT setval(:seq, :n)"), {"seq": seq, "n": order_id - 1})
+    try:
+        yield
+    finally:
+        conn.execute(text("SELECT setval(:seq, :n, :c)"), {"seq": seq, "n": last, "c": called})
+
+
+def test_order_number_is_the_village_day_and_the_whole_id(session, shop):
+    first = _redeem(session, shop, [(shop.soap, 1)])
+    assert first.number == f"20261102-{first.id:05d}"
+    shop.clock.advance(hours=14)  # 16:00 UTC: already 3 November in Asia/Shanghai
+    with _next_order_id(session, shop, 123_456):
+        big = _redeem(session, shop, [(shop.soap, 1)])
+    assert (big.id, big.number) == (123_456, "20261103-123456")
+    stored = session.scalars(select(Order.number).where(Order.id.in_([first.id, big.id])))
+    assert sorted(stored) == sorted([first.number, big.number])
 
 
 def test_void_of_an_earlier_day_needs_the_supervisor(session, shop, make_user):
@@ -258,7 +308,7 @@ def test_other_village_cannot_reach_items_or_orders(session, shop, other_village
     with pytest.raises(NotFound):
         orders.redeem(
             session,
-            village=other_village,
+            village_id=other_village.id,
             household_id=shop.household.id,
             lines=[{"item_id": shop.soap.id, "quantity": 1}],
             clerk_id=None,
@@ -266,7 +316,7 @@ def test_other_village_cannot_reach_items_or_orders(session, shop, other_village
     with pytest.raises(NotFound):
         orders.redeem(
             session,
-            village=other_village,
+            village_id=other_village.id,
             household_id=foreign.id,
             lines=[{"item_id": shop.soap.id, "quantity": 1}],
             clerk_id=None,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from points import ledger, residents, villages
 from points.errors import InsufficientPoints
-from points.models import EntryKind, Household, LedgerEntry, Village
+from points.models import EntryKind, Household, LedgerEntry
 from store import catalogue, orders
 from store.errors import OutOfStock
 from store.models import Item, Order
@@ -34,7 +34,7 @@ def _redeem(real_db, village_id, household_id, item_id):
         with real_db.session() as s, s.begin():
             orders.redeem(
                 s,
-                village=s.get(Village, village_id),
+                village_id=village_id,
                 household_id=household_id,
                 lines=[{"item_id": item_id, "quantity": 1}],
                 clerk_id=None,
