@@ -381,11 +381,6 @@ _SCAN_SUBJECTS = (
     .where(_EVENTS.c.id == bindparam("event_id"))
     .order_by(_VERSIONS.c.version)
 )
-_RULE_VERSIONS = (
-    select(*(_VERSIONS.c[name] for name in _VERSION_COLUMNS))
-    .where(_VERSIONS.c.rule_id == bindparam("rule_id"))
-    .order_by(_VERSIONS.c.version)
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,15 +418,10 @@ def _event_day(session: Session, event: Event | ScanEvent) -> date:
     return event.starts_at.astimezone(zone_of(session, event.village_id)).date()
 
 
-def rule_version_for(session: Session, event: Event | ScanEvent):
-    """The version of the event's rule in force on the event's day (in the village's zone):
-    the :class:`RuleVersion` of a loaded event; for a :class:`ScanEvent`, a
-    :class:`ScanVersion`."""
-    day = _event_day(session, event)
-    if isinstance(event, Event):
-        return event.rule.version_on(day)
-    rows = session.connection().execute(_RULE_VERSIONS, {"rule_id": event.rule_id}).all()
-    return version_in_force([ScanVersion(*r) for r in rows], day)
+def rule_version_for(session: Session, event: Event) -> RuleVersion:
+    """The version of the event's rule in force on the event's day (in the village's zone).
+    A :class:`ScanEvent` comes with its version from :func:`read_scan_subjects`."""
+    return event.rule.version_on(_event_day(session, event))
 
 
 def _capped(
@@ -596,6 +586,8 @@ def check_in(
     if client_id is not None and (len(client_id) > 64 or not client_id.isprintable()):
         raise ValidationFailed({"client_id": "1 to 64 printable characters"})
     if version is None:  # the event's day: read before the locks
+        if not isinstance(event, Event):
+            raise TypeError("a ScanEvent comes with its rule version (read_scan_subjects)")
         version = rule_version_for(session, event)
     # The event first (shared: a close waits for scans in progress and scans after it see
     # it closed), then the household, which serializes the household's scans and awards.
