@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, text, update
+from sqlalchemy import bindparam, exists, func, select, text, true, update
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -258,6 +258,38 @@ def _hold_scan_state(session: Session, event_id: int):
     if state is None:
         raise NotFound("event")
     return state
+
+
+# On SQLite the event's lock and the household's are the one write lock: a scan reads the
+# event's state and the household's figures in one statement.
+_SCAN_LOCKS_SQLITE = (
+    select(*(_EVENTS.c[name] for name in _SCAN_STATE), *ledger.FIGURE_COLUMNS)
+    .select_from(_EVENTS.join(Household.__table__, true()))  # one row of each
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .where(Household.__table__.c.id == bindparam("household_id"))
+)
+
+
+def _hold_scan(session: Session, event: Event | ScanEvent, household_id: int):
+    """A scan's two locks, in :func:`close_event`'s order: the event (shared), then the
+    household. Returns the event's state and the household's figures (for
+    ``ledger.post``); a loaded :class:`Event` is brought up to date with the state."""
+    session.flush()  # as the session would before a query of its own
+    begin_write(session)
+    conn = session.connection()
+    row = None
+    if conn.dialect.name == "sqlite":
+        params = {"event_id": event.id, "household_id": household_id}
+        row = conn.execute(_SCAN_LOCKS_SQLITE, params).one_or_none()
+    if row is not None:
+        state = figures = row
+    else:  # PostgreSQL, or a missing row: the two locks, each with its own not_found
+        state = _hold_scan_state(session, event.id)
+        figures = ledger.lock_figures(session, household_id)
+    if isinstance(event, Event):
+        for name in _SCAN_STATE:
+            set_committed_value(event, name, getattr(state, name))
+    return state, figures
 
 
 def hold_for_scan(session: Session, event: Event) -> Event:
@@ -592,9 +624,7 @@ def check_in(
     # The event first (shared: a close waits for scans in progress and scans after it see
     # it closed), then the household, which serializes the household's scans and awards.
     # close_event takes the same two locks in the same order.
-    state = hold_for_scan(session, event) if isinstance(event, Event) else None
-    state = state or _hold_scan_state(session, event.id)
-    figures = ledger.lock_figures(session, resident.household_id)
+    state, figures = _hold_scan(session, event, resident.household_id)
     try:
         at = _check_time(state, scanned_at)
     except EventNotOpen:

@@ -139,9 +139,13 @@ def lock_figures(session: Session, household_id: int):
 _HOUSEHOLDS = Household.__table__
 _ENTRIES = LedgerEntry.__table__
 _FIGURES = ("balance", "honour_score", "ledger_seq", "ledger_head")
-_FIGURES_SQLITE = select(
-    _HOUSEHOLDS.c.village_id, _HOUSEHOLDS.c.number, *(_HOUSEHOLDS.c[name] for name in _FIGURES)
-).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
+# What :func:`post` reads of a locked household (``figures``), and its village and number.
+FIGURE_COLUMNS = (
+    _HOUSEHOLDS.c.village_id,
+    _HOUSEHOLDS.c.number,
+    *(_HOUSEHOLDS.c[name] for name in _FIGURES),
+)
+_FIGURES_SQLITE = select(*FIGURE_COLUMNS).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
 _FIGURES_FOR_UPDATE = _FIGURES_SQLITE.with_for_update()
 _INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
 _UPDATE_FIGURES = (
