@@ -18,7 +18,7 @@ import base64
 import hashlib
 import hmac
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, caps, cards, ledger, tallies
 from points.clock import now
-from points.db import attach_inserted, begin_write
+from points.db import begin_write
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.event_models import (
     Attendance,
@@ -354,11 +354,36 @@ def close_event(session: Session, event: Event, *, by_id: int | None) -> Event:
 
 @dataclass
 class CheckinResult:
-    attendance: Attendance
+    """A check-in's answer, as plain values: a new attendance is written by one statement
+    inside the write lock, and building its mapped object there would cost more than the
+    insert. ``attendance`` loads the mapped row for a caller that wants it."""
+
+    session: Session = field(repr=False)
+    attendance_id: int
     created: bool
+    checked_in_at: datetime
+    method: CheckinMethod
+    points_awarded: int
     resident: Any = None  # the resident checked in: their id and name for the answer
     household_number: str = ""  # the household's number and balance after
     balance: int | None = None
+
+    @classmethod
+    def repeat(cls, session: Session, attendance: Attendance, resident: Any) -> CheckinResult:
+        """A repeat scan's answer: the first attendance."""
+        return cls(
+            session,
+            attendance.id,
+            False,
+            attendance.checked_in_at,
+            CheckinMethod(attendance.method),
+            attendance.points_awarded,
+            resident,
+        )
+
+    @property
+    def attendance(self) -> Attendance:
+        return self.session.get(Attendance, self.attendance_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,23 +504,25 @@ def _capped(
 
 def _post_award(
     session: Session,
-    event: Event,
-    att: Attendance,
-    amount: int,
-    version: RuleVersion,
+    event: Event | ScanEvent,
     *,
+    attendance_id: int,
+    resident_id: int,
+    household_id: int,
+    amount: int,
+    version: RuleVersion | ScanVersion,
     by_id: int | None,
     figures: Any = None,
-) -> LedgerEntry:
-    return ledger.post(
+) -> ledger.Appended:
+    return ledger.append(
         session,
         figures=figures,
-        household_id=att.household_id,
+        household_id=household_id,
         amount=amount,
         kind=EntryKind.AWARD,
-        resident_id=att.resident_id,
+        resident_id=resident_id,
         rule_version=version,
-        source=("attendance", att.id),
+        source=("attendance", attendance_id),
         note=event.title,
         created_by_id=by_id,
     )
@@ -509,7 +536,16 @@ def _award(
     amount = _capped(session, event, version, att.resident_id, amount)
     if amount <= 0:
         return 0
-    entry = _post_award(session, event, att, amount, version, by_id=by_id)
+    entry = _post_award(
+        session,
+        event,
+        attendance_id=att.id,
+        resident_id=att.resident_id,
+        household_id=att.household_id,
+        amount=amount,
+        version=version,
+        by_id=by_id,
+    )
     if att.entry_id is None:
         att.entry_id = entry.id
     att.points_awarded += amount
@@ -631,7 +667,7 @@ def check_in(
         # A repeat scan is answered "already" whatever the event's state now.
         repeat = find_attendance(session, event.id, resident.id)
         if repeat is not None:
-            return CheckinResult(repeat, False, resident)
+            return CheckinResult.repeat(session, repeat, resident)
         raise
     amount = 0
     if event.kind == EventKind.MEETING and not (
@@ -660,21 +696,39 @@ def check_in(
     conn = session.connection()
     attendance_id = conn.execute(_INSERT_ATTENDANCE, values).scalar()
     if attendance_id is None:
-        return CheckinResult(find_attendance(session, event.id, resident.id), False, resident)
-    att = attach_inserted(session, Attendance(id=attendance_id, **values))
-    tallies.record_checkin(session, event=event, attendance=att, delta=1)
+        repeat = find_attendance(session, event.id, resident.id)
+        return CheckinResult.repeat(session, repeat, resident)
+    tallies.record_checkin(
+        session,
+        event=event,
+        resident_id=resident.id,
+        household_id=resident.household_id,
+        delta=1,
+    )
     balance = figures.balance
     if amount > 0:
-        entry = _post_award(session, event, att, amount, version, by_id=by_id, figures=figures)
+        entry = _post_award(
+            session,
+            event,
+            attendance_id=attendance_id,
+            resident_id=resident.id,
+            household_id=resident.household_id,
+            amount=amount,
+            version=version,
+            by_id=by_id,
+            figures=figures,
+        )
         conn.execute(_SET_ENTRY, {"attendance_id": attendance_id, "new_entry_id": entry.id})
-        set_committed_value(att, "entry_id", entry.id)
         balance = entry.balance_after
     elif event.kind == EventKind.VOLUNTEER and state.status == EventStatus.CLOSED:
         # A queued scan arriving after the close: settled as the close settled the others.
         loaded = event if isinstance(event, Event) else session.get(Event, event.id)
+        att = session.get(Attendance, attendance_id)
         _settle_volunteer(session, loaded, att, min(state.closed_at, event.ends_at), by_id=by_id)
         balance = ledger.lock_figures(session, resident.household_id).balance
-    return CheckinResult(att, True, resident, figures.number, balance)
+    return CheckinResult(
+        session, attendance_id, True, at, method, amount, resident, figures.number, balance
+    )
 
 
 def check_in_card(
@@ -810,7 +864,13 @@ def undo_checkin(
         ledger.correct(session, entry_id=entry.id, reason=reason, created_by_id=by_id)
     attendance.undone_at = now()
     attendance.undo_reason = reason
-    tallies.record_checkin(session, event=attendance.event, attendance=attendance, delta=-1)
+    tallies.record_checkin(
+        session,
+        event=attendance.event,
+        resident_id=attendance.resident_id,
+        household_id=attendance.household_id,
+        delta=-1,
+    )
     attendance.points_awarded = 0
     session.flush()
     audit.record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -155,7 +155,37 @@ _UPDATE_FIGURES = (
 )
 
 
-def post(
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """An entry :func:`append` has just written: its id and every column, as plain values."""
+
+    id: int
+    household_id: int
+    seq: int
+    resident_id: int | None
+    amount: int
+    honour_delta: int
+    kind: EntryKind
+    rule_version_id: int | None
+    source_type: str | None
+    source_id: int | None
+    reverses_id: int | None
+    note: str
+    created_by_id: int | None
+    created_at: datetime
+    balance_after: int
+    prev_hash: str
+    hash: str
+
+
+def post(session: Session, **kw) -> LedgerEntry:
+    """:func:`append`, answered with the entry as a mapped object of the session."""
+    entry = append(session, **kw)
+    values = {f.name: getattr(entry, f.name) for f in fields(entry)}
+    return attach_inserted(session, LedgerEntry(**values))
+
+
+def append(
     session: Session,
     *,
     household_id: int,
@@ -171,7 +201,7 @@ def post(
     at: datetime | None = None,
     allow_partial: bool = False,
     figures: Row | None = None,
-) -> LedgerEntry:
+) -> Appended:
     """Append one entry to a household's chain and update its cached figures.
 
     A debit larger than the balance raises :class:`InsufficientPoints`, unless
@@ -182,6 +212,8 @@ def post(
     session already holds is brought up to date without another query. A caller that has
     just locked the household with :func:`lock_figures` in this transaction, and written no
     entry to it since, passes those ``figures`` to save the second lock.
+    The entry comes back as plain values (:class:`Appended`): building a mapped object costs
+    more than the insert, inside the lock; :func:`post` gives one to callers that want it.
     """
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationFailed({"amount": "must be a whole number"})
@@ -228,7 +260,7 @@ def post(
     if household is not None:
         for name in _FIGURES:
             set_committed_value(household, name, new_figures[name])
-    entry = attach_inserted(session, LedgerEntry(id=entry_id, **values))
+    entry = Appended(id=entry_id, **values)
     tallies.record_entry(session, village_id=figures.village_id, entry=entry, reverses=reverses)
     return entry
 

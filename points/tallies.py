@@ -3,7 +3,7 @@
 The county table reads 160 villages' months from a few thousand small rows instead of
 grouping millions of ledger entries. Each writer calls one function here:
 
-- :func:`record_entry` from ``points.ledger.post`` (every ledger entry),
+- :func:`record_entry` from ``points.ledger.append`` (every ledger entry),
 - :func:`record_checkin` from ``points.events`` (a check-in, and its undo),
 - :func:`record_household` and :func:`record_resident` from ``points.residents``.
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, case, event, func, select, text
@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 from points.clock import now
 from points.models import (  # models first: it registers the event and tally tables
     OPEN_AWARD_STATUSES,
-    Attendance,
     Award,
     EntryKind,
     Event,
@@ -45,6 +44,9 @@ from points.models import (  # models first: it registers the event and tally ta
 )
 from points.tally_models import ResidentMonth, VillageMonthTally
 from points.villages import zone_of
+
+if TYPE_CHECKING:
+    from points.ledger import Appended
 
 SHARDS = 8
 FIGURES = ("awarded", "redeemed", "checkins", "participants", "net", "households", "residents")
@@ -100,9 +102,9 @@ def _act(session: Session, resident_id: int, month: date, key: tuple, delta: int
 
 
 def record_entry(
-    session: Session, *, village_id: int, entry: LedgerEntry, reverses: LedgerEntry | None
+    session: Session, *, village_id: int, entry: Appended, reverses: LedgerEntry | None
 ) -> None:
-    """Count a new ledger entry (called by ``points.ledger.post`` only)."""
+    """Count a new ledger entry (called by ``points.ledger.append`` only)."""
     month = _village_month(session, village_id, entry.created_at)
     key = (village_id, month, entry.household_id % SHARDS)
     kind = EntryKind(entry.kind)
@@ -127,12 +129,14 @@ def record_entry(
         _act(session, reverses.resident_id, then, (village_id, then, key[2]), -1)
 
 
-def record_checkin(session: Session, *, event: Event, attendance: Attendance, delta: int) -> None:
+def record_checkin(
+    session: Session, *, event: Event, resident_id: int, household_id: int, delta: int
+) -> None:
     """Count a check-in (``delta`` 1) or its undo (-1) in the month of the event's start."""
     month = _village_month(session, event.village_id, event.starts_at)
-    key = (event.village_id, month, attendance.household_id % SHARDS)
+    key = (event.village_id, month, household_id % SHARDS)
     _add(session, key, checkins=delta)
-    _act(session, attendance.resident_id, month, key, delta)
+    _act(session, resident_id, month, key, delta)
 
 
 def record_household(session: Session, household: Household) -> None:

@@ -276,7 +276,7 @@ def redeem(
         for i, q in sorted(basket.items())
     )
     conn.execute(_INSERT_LINES, [{"order_id": order_id, **vars(ln)} for ln in shown_lines])
-    ledger.post(
+    ledger.append(
         session,
         household_id=household_id,
         amount=-total,

@@ -85,26 +85,26 @@ def attendance_dict(a: Attendance) -> dict:
 
 
 def checkin_response(result: events.CheckinResult):
-    a, resident = result.attendance, result.resident
+    resident = result.resident
     who = {"id": resident.id, "name": resident.name}
     if not result.created:
         return {
             "already": True,
-            "attendance_id": a.id,
-            "checked_in_at": iso(a.checked_in_at),
+            "attendance_id": result.attendance_id,
+            "checked_in_at": iso(result.checked_in_at),
             "resident": who,
         }, 200
     return {
-        "attendance_id": a.id,
+        "attendance_id": result.attendance_id,
         "resident": who,
         "household": {
-            "id": a.household_id,
+            "id": resident.household_id,
             "number": result.household_number,
             "balance": result.balance,
         },
-        "checked_in_at": iso(a.checked_in_at),
-        "method": a.method.value,
-        "points_awarded": a.points_awarded,
+        "checked_in_at": iso(result.checked_in_at),
+        "method": result.method.value,
+        "points_awarded": result.points_awarded,
     }, 201
 
 
