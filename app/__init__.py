@@ -10,7 +10,8 @@ from werkzeug.routing import IntegerConverter
 
 from app import config
 from app.db import close_session
-from app.extensions import babel, compress, csrf, limiter, login_manager
+from app.extensions import babel, compress, csrf, login_manager
+from app.ratelimits import init_limiter
 from app.security import CookieSessions, RequestGlobals, bearer_token, is_api_request
 from points.db import Database
 
@@ -89,7 +90,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
+    init_limiter(app)
     compress.init_app(app)
 
     from app import assets, cli, errors, views
