@@ -12,7 +12,7 @@ from app import config
 from app.db import close_session
 from app.extensions import babel, compress, csrf, login_manager
 from app.ratelimits import init_limiter
-from app.security import CookieSessions, RequestGlobals, bearer_token, is_api_request
+from app.security import CookieSessions, RequestGlobals, is_api_request
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -125,12 +125,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _remember_user() -> None:
-        if is_api_request() and bearer_token() is not None:
-            # The token's user acts (app.api loads it), never the session cookie's: Flask-Login
-            # need not work out who that is.
-            g.user = None
-            return
-        g.user = current_user.user if current_user.is_authenticated else None
+        # The API's requests are app.api's to authenticate (a bearer token or this cookie).
+        if not is_api_request():
+            g.user = current_user.user if current_user.is_authenticated else None
 
     @app.after_request
     def _security_headers(response):

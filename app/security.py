@@ -80,7 +80,8 @@ def load_api_user() -> None:
     """For /api/: a bearer token when given (401 when invalid), else the session cookie.
 
     A token gives ``g.actor`` (ids and roles) with one query; ``g.user``, the full user,
-    is loaded only if the endpoint asks for it (:class:`RequestGlobals`).
+    is loaded only if the endpoint asks for it (:class:`RequestGlobals`). The token's user
+    acts, never the session cookie's: Flask-Login need not work out who that is.
     """
     token = bearer_token()
     if token is not None:
@@ -88,9 +89,9 @@ def load_api_user() -> None:
         if actor is None:
             abort(401)
         g.token_actor = actor
-        g.pop("user", None)
         g.via_token = True
     else:
+        g.user = current_user.user if current_user.is_authenticated else None
         g.via_token = False
 
 
