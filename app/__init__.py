@@ -65,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_CHECK_DEFAULT=False,  # pages are checked by _check_csrf_on_pages
         JSON_SORT_KEYS=False,
         RATELIMIT_HEADERS_ENABLED=True,
         COMPRESS_ALGORITHM=["br", "gzip"],
@@ -89,6 +90,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     csrf.init_app(app)
+
+    @app.before_request
+    def _check_csrf_on_pages() -> None:
+        # In place of Flask-WTF's own hook (WTF_CSRF_CHECK_DEFAULT is off), which looked at
+        # every request only to find the API's blueprint exempt: app.api checks the token
+        # itself for cookie-authenticated writes.
+        if not is_api_request() and app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)
+
     babel.init_app(app, locale_selector=select_locale)
     init_limiter(app)
     compress.init_app(app)
