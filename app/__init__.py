@@ -10,8 +10,9 @@ from werkzeug.routing import IntegerConverter
 
 from app import config
 from app.db import close_session
-from app.extensions import babel, compress, csrf, limiter, login_manager
-from app.security import CookieSessions, RequestGlobals, bearer_token, is_api_request
+from app.extensions import babel, compress, csrf, login_manager
+from app.ratelimits import init_limiter
+from app.security import CookieSessions, RequestGlobals, is_api_request
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_CHECK_DEFAULT=False,  # pages are checked by _check_csrf_on_pages
         JSON_SORT_KEYS=False,
         RATELIMIT_HEADERS_ENABLED=True,
         COMPRESS_ALGORITHM=["br", "gzip"],
@@ -88,8 +90,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     csrf.init_app(app)
+
+    @app.before_request
+    def _check_csrf_on_pages() -> None:
+        # In place of Flask-WTF's own hook (WTF_CSRF_CHECK_DEFAULT is off), which looked at
+        # every request only to find the API's blueprint exempt: app.api checks the token
+        # itself for cookie-authenticated writes.
+        if not is_api_request() and app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)
+
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
+    init_limiter(app)
     compress.init_app(app)
 
     from app import assets, cli, errors, views
@@ -124,12 +135,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def _remember_user() -> None:
-        if is_api_request() and bearer_token() is not None:
-            # The token's user acts (app.api loads it), never the session cookie's: Flask-Login
-            # need not work out who that is.
-            g.user = None
-            return
-        g.user = current_user.user if current_user.is_authenticated else None
+        # The API's requests are app.api's to authenticate (a bearer token or this cookie).
+        if not is_api_request():
+            g.user = current_user.user if current_user.is_authenticated else None
 
     @app.after_request
     def _security_headers(response):

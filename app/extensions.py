@@ -13,6 +13,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()  # gzip/brotli for pages and JSON: residents are on 2G/3G
-# Limits are only on the login views (app.ratelimits), whose filter lets every other request
-# skip the limiter: a default or application-wide limit added here would need that filter gone.
+# Limits are only on the login views (app.ratelimits), and the limiter's hooks run only for
+# them (app.ratelimits.init_limiter): a default or application-wide limit added here would
+# count on those views only.
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

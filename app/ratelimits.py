@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
@@ -41,14 +45,35 @@ def is_rate_limited(view) -> bool:
     return getattr(view, "rate_limited", False)
 
 
-@limiter.request_filter
-def _without_limits() -> bool:
-    """The limiter skips every request whose view has no limit of its own.
+def init_limiter(app: Flask) -> None:
+    """Bind the limiter to ``app``, its per-request work done only for views with limits.
 
     The only limits are the login views'; the limiter has no default or application-wide
-    limits (``app.extensions``). Without this filter it would still resolve, for every
-    request, the limits that apply to it, only to find none. The filter is asked both before
-    the request and inside a limited view, and answers no for those views, so their limits
-    count as before, whatever the request carries (a bearer token included).
+    limits (``app.extensions``). Left as they are, its hooks would still, for every request,
+    resolve the limits that apply (none), look for headers to add and reset their state.
+    Each hook it adds here is wrapped to run only when the request's view carries limits, so
+    those views' limits count as before, whatever the request carries (a bearer token
+    included).
     """
-    return not is_rate_limited(current_app.view_functions.get(request.endpoint))
+    hook_lists = (
+        app.before_request_funcs.setdefault(None, []),
+        app.after_request_funcs.setdefault(None, []),
+        app.teardown_request_funcs.setdefault(None, []),
+    )
+    before = [len(hooks) for hooks in hook_lists]
+    limiter.init_app(app)
+    for hooks, known in zip(hook_lists, before, strict=True):
+        hooks[known:] = [_for_limited_views(hook) for hook in hooks[known:]]
+
+
+def _for_limited_views(hook: Callable) -> Callable:
+    """``hook`` for requests to views with limits; for the others an after-request hook
+    hands the response on and the other hooks do nothing."""
+
+    @wraps(hook)
+    def gated(*args: Any) -> Any:
+        if is_rate_limited(current_app.view_functions.get(request.endpoint)):
+            return hook(*args)
+        return args[0] if args else None  # after_request's response (teardown ignores it)
+
+    return gated

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Request, abort, g, request
+from flask import Flask, Request, Response, abort, g, request
 from flask.ctx import _AppCtxGlobals
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import UserMixin, current_user
@@ -46,8 +46,8 @@ def _load_user(ident: str) -> SessionUser | None:
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with less work per request: a request that sends no
     cookie at all (an API client with a bearer token) gets an empty session without parsing
-    headers for one, and the signing serializer is built once per set of keys, not twice a
-    request."""
+    headers for one and answers without working out cookie attributes, and the signing
+    serializer is built once per set of keys, not twice a request."""
 
     _serializer: tuple[tuple, URLSafeTimedSerializer | None] | None = None  # (keys, serializer)
 
@@ -55,6 +55,19 @@ class CookieSessions(SecureCookieSessionInterface):
         if app.secret_key and "HTTP_COOKIE" not in request.environ:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+        if session or session.modified:
+            super().save_session(app, session, response)
+        elif session.accessed:
+            # An empty session never set or cleared: no cookie to write or delete, only
+            # Flask's "Vary: Cookie", added as Flask-Compress adds Accept-Encoding rather than
+            # by parsing the header into a set and writing it back.
+            vary = response.headers.get("Vary")
+            if not vary:
+                response.headers["Vary"] = "Cookie"
+            elif "cookie" not in vary.lower():
+                response.headers["Vary"] = f"{vary}, Cookie"
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
@@ -80,7 +93,8 @@ def load_api_user() -> None:
     """For /api/: a bearer token when given (401 when invalid), else the session cookie.
 
     A token gives ``g.actor`` (ids and roles) with one query; ``g.user``, the full user,
-    is loaded only if the endpoint asks for it (:class:`RequestGlobals`).
+    is loaded only if the endpoint asks for it (:class:`RequestGlobals`). The token's user
+    acts, never the session cookie's: Flask-Login need not work out who that is.
     """
     token = bearer_token()
     if token is not None:
@@ -88,9 +102,9 @@ def load_api_user() -> None:
         if actor is None:
             abort(401)
         g.token_actor = actor
-        g.pop("user", None)
         g.via_token = True
     else:
+        g.user = current_user.user if current_user.is_authenticated else None
         g.via_token = False
 
 
