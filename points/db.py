@@ -19,6 +19,8 @@ import re
 import sqlite3
 import threading
 import time
+from collections import namedtuple
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +28,7 @@ from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, ev
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -339,6 +342,141 @@ def _drop_attached(session: Session, previous: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _forget_attached(session: Session) -> None:
     session.info.pop(_ATTACHED, None)  # committed: the rows are there for good
+
+
+class DirectStatement:
+    """A prebuilt statement run on the driver's cursor, past SQLAlchemy's execution layer.
+
+    For the statements of a check-in or a redemption (about ten a request, most of them
+    inside SQLite's single write lock), where ``Connection.execute`` costs more than the
+    database's own work: measured here, 43 µs against 26 µs for a ledger insert, 15 against
+    3 for a small one. SQLAlchemy still writes the SQL and converts every value both ways
+    (the types' bind and result processors), once per dialect and set of parameter names;
+    what is skipped is its per-execution machinery (execution context, events, result
+    objects). Rows come back as named tuples; driver errors as SQLAlchemy's
+    (``IntegrityError`` ...).
+
+    Only for statements that need nothing of SQLAlchemy at execution: no Python-side column
+    defaults or ``onupdate`` values, no expanding ``IN`` lists (refused when first built).
+    On SQLite a write must run inside its write transaction (``begin_write`` or a lock): the
+    engine's safety net that begins one does not see these statements.
+    """
+
+    __slots__ = ("statement", "_forms")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._forms: dict[tuple, _DirectForm] = {}
+
+    def _form(self, conn: Connection, keys: Sequence[str]) -> _DirectForm:
+        cache_key = (conn.dialect.name, tuple(keys))
+        form = self._forms.get(cache_key)
+        if form is None:
+            form = self._forms[cache_key] = _DirectForm(self.statement, conn.dialect, keys)
+        return form
+
+    def _run(self, conn: Connection, params: dict[str, Any], many: Iterable | None = None):
+        form = self._form(conn, list(params))
+        dbapi_connection = conn.connection.dbapi_connection
+        if form.writes and form.sqlite and not dbapi_connection.in_transaction:
+            raise RuntimeError("a direct write on SQLite runs inside its write transaction")
+        dbapi = conn.dialect.loaded_dbapi
+        cursor = dbapi_connection.cursor()
+        try:
+            if many is None:
+                arguments = form.arguments(params)
+                cursor.execute(form.sql, arguments)
+            else:
+                arguments = [form.arguments(p) for p in many]
+                cursor.executemany(form.sql, arguments)
+            rows = cursor.fetchall() if form.row is not None else None
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(
+                form.sql, arguments, exc, dbapi.Error, dialect=conn.dialect
+            ) from exc
+        finally:
+            cursor.close()
+        return form, rows
+
+    def execute(self, conn: Connection, params: dict[str, Any]) -> None:
+        self._run(conn, params)
+
+    def executemany(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """The statement once per parameter set (all with the same names)."""
+        if rows:
+            self._run(conn, rows[0], many=rows)
+
+    def all(self, conn: Connection, params: dict[str, Any]) -> list[tuple]:
+        form, rows = self._run(conn, params)
+        return [form.make(row) for row in rows]
+
+    def first(self, conn: Connection, params: dict[str, Any]) -> tuple | None:
+        form, rows = self._run(conn, params)
+        return form.make(rows[0]) if rows else None
+
+    def scalar(self, conn: Connection, params: dict[str, Any]) -> Any:
+        row = self.first(conn, params)
+        return None if row is None else row[0]
+
+
+class _DirectForm:
+    """A :class:`DirectStatement` compiled for one dialect and set of parameter names."""
+
+    def __init__(self, statement: Executable, dialect: Any, keys: Sequence[str]) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        if (
+            compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+            or compiled.escaped_bind_names
+        ):
+            raise ValueError(f"not a statement to run directly: {compiled.string}")
+        self.sql = compiled.string
+        self.sqlite = dialect.name == "sqlite"
+        self.writes = bool(_STARTS_WRITE.match(self.sql))
+        given = set(keys)
+        # (name, parameter key or None for a constant, processor, constant's value)
+        self._binds = []
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.key in given:
+                self._binds.append((name, bind.key, processor, None))
+            else:
+                value = bind.effective_value
+                self._binds.append((name, None, None, processor(value) if processor else value))
+        by_name = {b[0]: b for b in self._binds}
+        self._order = (
+            [by_name[name] for name in compiled.positiontup] if compiled.positional else None
+        )
+        columns = list(getattr(statement, "exported_columns", ()))  # none: no rows back
+        if columns:
+            names = [c.key for c in columns]
+            if len(set(names)) != len(names):
+                raise ValueError(f"result columns need distinct names: {names}")
+            self.row = namedtuple("DirectRow", names)  # noqa: PYI024
+            self._results = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+            ]
+        else:
+            self.row, self._results = None, []
+
+    def arguments(self, params: dict[str, Any]) -> Any:
+        def value(bind: tuple) -> Any:
+            _, key, processor, constant = bind
+            if key is None:
+                return constant
+            raw = params[key]
+            return processor(raw) if processor is not None and raw is not None else raw
+
+        if self._order is not None:
+            return [value(b) for b in self._order]
+        return {b[0]: value(b) for b in self._binds}
+
+    def make(self, raw: Sequence[Any]) -> tuple:
+        return self.row._make(
+            [p(v) if p is not None else v for p, v in zip(self._results, raw, strict=True)]
+        )
 
 
 class Database:

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from points import audit, caps, cards, ledger, tallies
 from points.clock import now
-from points.db import begin_write
+from points.db import DirectStatement, begin_write
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.event_models import (
     Attendance,
@@ -240,10 +240,11 @@ def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = 
 
 _EVENTS = Event.__table__
 _SCAN_STATE = ("status", "opened_at", "closed_at")
-_SCAN_STATE_SQLITE = select(*(_EVENTS.c[name] for name in _SCAN_STATE)).where(
+_SCAN_STATE_SELECT = select(*(_EVENTS.c[name] for name in _SCAN_STATE)).where(
     _EVENTS.c.id == bindparam("event_id")
 )
-_SCAN_STATE_FOR_SHARE = _SCAN_STATE_SQLITE.with_for_update(read=True)
+_SCAN_STATE_SQLITE = DirectStatement(_SCAN_STATE_SELECT)
+_SCAN_STATE_FOR_SHARE = DirectStatement(_SCAN_STATE_SELECT.with_for_update(read=True))
 
 
 def _hold_scan_state(session: Session, event_id: int):
@@ -254,7 +255,7 @@ def _hold_scan_state(session: Session, event_id: int):
     begin_write(session)
     conn = session.connection()
     stmt = _SCAN_STATE_SQLITE if conn.dialect.name == "sqlite" else _SCAN_STATE_FOR_SHARE
-    state = conn.execute(stmt, {"event_id": event_id}).one_or_none()
+    state = stmt.first(conn, {"event_id": event_id})
     if state is None:
         raise NotFound("event")
     return state
@@ -262,7 +263,7 @@ def _hold_scan_state(session: Session, event_id: int):
 
 # On SQLite the event's lock and the household's are the one write lock: a scan reads the
 # event's state and the household's figures in one statement.
-_SCAN_LOCKS_SQLITE = (
+_SCAN_LOCKS_SQLITE = DirectStatement(
     select(*(_EVENTS.c[name] for name in _SCAN_STATE), *ledger.FIGURE_COLUMNS)
     .select_from(_EVENTS.join(Household.__table__, true()))  # one row of each
     .where(_EVENTS.c.id == bindparam("event_id"))
@@ -280,7 +281,7 @@ def _hold_scan(session: Session, event: Event | ScanEvent, household_id: int):
     row = None
     if conn.dialect.name == "sqlite":
         params = {"event_id": event.id, "household_id": household_id}
-        row = conn.execute(_SCAN_LOCKS_SQLITE, params).one_or_none()
+        row = _SCAN_LOCKS_SQLITE.first(conn, params)
     if row is not None:
         state = figures = row
     else:  # PostgreSQL, or a missing row: the two locks, each with its own not_found
@@ -424,7 +425,7 @@ _SCAN_RESIDENT_COLUMNS = [_RESIDENTS.c[f.name].label(f"r_{f.name}") for f in fie
 _VERSION_COLUMNS = ("id", "points", "monthly_cap", "effective_from")
 # The event, its village's zone, the resident (no resident: NULLs) and the versions of the
 # event's rule (a row each, in version order) in one round trip.
-_SCAN_SUBJECTS = (
+_SCAN_SUBJECTS = DirectStatement(
     select(
         *_SCAN_EVENT_COLUMNS,
         Village.__table__.c.timezone,
@@ -455,11 +456,8 @@ def read_scan_subjects(
 ) -> tuple[ScanEvent, ScanResident | None, ScanVersion]:
     """The event (``not_found`` unless it is the village's), the resident or None, and the
     version of the event's rule in force on the event's day."""
-    rows = (
-        session.connection()
-        .execute(_SCAN_SUBJECTS, {"event_id": event_id, "resident_id": resident_id})
-        .all()
-    )
+    params = {"event_id": event_id, "resident_id": resident_id}
+    rows = _SCAN_SUBJECTS.all(session.connection(), params)
     if not rows or rows[0].village_id != village_id:
         raise NotFound("event")
     row, width = rows[0], len(_SCAN_EVENT_COLUMNS)
@@ -617,7 +615,7 @@ _ATTENDANCE_ID = select(_ATTENDANCES.c.id).where(
 # Written as text, the same on SQLite and PostgreSQL: SQLAlchemy's ON CONFLICT constructs
 # are compiled afresh at every execution, which costs more than the rest of the insert.
 _INSERTED_COLUMNS = [c for c in _ATTENDANCES.columns if c.key != "id"]
-_INSERT_ATTENDANCE = (
+_INSERT_ATTENDANCE = DirectStatement(
     text(
         f"INSERT INTO {_ATTENDANCES.name} ({', '.join(c.name for c in _INSERTED_COLUMNS)}) "
         f"VALUES ({', '.join(':' + c.key for c in _INSERTED_COLUMNS)}) "
@@ -626,7 +624,7 @@ _INSERT_ATTENDANCE = (
     .bindparams(*(bindparam(c.key, type_=c.type) for c in _INSERTED_COLUMNS))
     .columns(_ATTENDANCES.c.id)
 )
-_SET_ENTRY = (
+_SET_ENTRY = DirectStatement(
     update(_ATTENDANCES)
     .where(_ATTENDANCES.c.id == bindparam("attendance_id"))
     .values(entry_id=bindparam("new_entry_id"))
@@ -694,7 +692,7 @@ def check_in(
     # The insert is the check for a repeat: one active attendance per (event, resident) is
     # a unique index, and the household lock keeps twins from racing to it.
     conn = session.connection()
-    attendance_id = conn.execute(_INSERT_ATTENDANCE, values).scalar()
+    attendance_id = _INSERT_ATTENDANCE.scalar(conn, values)
     if attendance_id is None:
         repeat = find_attendance(session, event.id, resident.id)
         return CheckinResult.repeat(session, repeat, resident)
@@ -718,7 +716,7 @@ def check_in(
             by_id=by_id,
             figures=figures,
         )
-        conn.execute(_SET_ENTRY, {"attendance_id": attendance_id, "new_entry_id": entry.id})
+        _SET_ENTRY.execute(conn, {"attendance_id": attendance_id, "new_entry_id": entry.id})
         balance = entry.balance_after
     elif event.kind == EventKind.VOLUNTEER and state.status == EventStatus.CLOSED:
         # A queued scan arriving after the close: settled as the close settled the others.

@@ -31,7 +31,7 @@ from sqlalchemy.orm.util import identity_key
 
 from points import tallies
 from points.clock import now
-from points.db import attach_inserted, begin_write
+from points.db import DirectStatement, attach_inserted, begin_write
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, Household, LedgerEntry, RuleVersion
 
@@ -128,7 +128,7 @@ def lock_figures(session: Session, household_id: int):
     begin_write(session)
     conn = session.connection()
     stmt = _FIGURES_SQLITE if conn.dialect.name == "sqlite" else _FIGURES_FOR_UPDATE
-    figures = conn.execute(stmt, {"household_id": household_id}).one_or_none()
+    figures = stmt.first(conn, {"household_id": household_id})
     if figures is None:
         raise NotFound("household")
     return figures
@@ -145,10 +145,11 @@ FIGURE_COLUMNS = (
     _HOUSEHOLDS.c.number,
     *(_HOUSEHOLDS.c[name] for name in _FIGURES),
 )
-_FIGURES_SQLITE = select(*FIGURE_COLUMNS).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
-_FIGURES_FOR_UPDATE = _FIGURES_SQLITE.with_for_update()
-_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
-_UPDATE_FIGURES = (
+_FIGURES_SELECT = select(*FIGURE_COLUMNS).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
+_FIGURES_SQLITE = DirectStatement(_FIGURES_SELECT)
+_FIGURES_FOR_UPDATE = DirectStatement(_FIGURES_SELECT.with_for_update())
+_INSERT_ENTRY = DirectStatement(insert(_ENTRIES).returning(_ENTRIES.c.id))
+_UPDATE_FIGURES = DirectStatement(
     update(_HOUSEHOLDS)
     .where(_HOUSEHOLDS.c.id == bindparam("household_id"))
     .values({name: bindparam(f"new_{name}") for name in _FIGURES})
@@ -245,16 +246,15 @@ def append(
     }
     values["hash"] = _hash(values["prev_hash"], _canonical_values([values[n] for n in _NAMES]))
     conn = session.connection()
-    entry_id = conn.execute(_INSERT_ENTRY, values).scalar_one()
+    entry_id = _INSERT_ENTRY.scalar(conn, values)
     new_figures = {
         "balance": values["balance_after"],
         "honour_score": figures.honour_score + honour_delta,
         "ledger_seq": values["seq"],
         "ledger_head": values["hash"],
     }
-    conn.execute(
-        _UPDATE_FIGURES,
-        {"household_id": household_id, **{f"new_{k}": v for k, v in new_figures.items()}},
+    _UPDATE_FIGURES.execute(
+        conn, {"household_id": household_id, **{f"new_{k}": v for k, v in new_figures.items()}}
     )
     household = session.identity_map.get(identity_key(Household, household_id))
     if household is not None:

@@ -29,6 +29,7 @@ from sqlalchemy import Select, bindparam, case, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from points.clock import now
+from points.db import DirectStatement
 from points.models import (  # models first: it registers the event and tally tables
     OPEN_AWARD_STATUSES,
     Award,
@@ -181,8 +182,12 @@ def _upsert(model: type, keys: tuple[str, ...], figures: tuple[str, ...], return
     return stmt.columns(table.c[returning]) if returning else stmt
 
 
-_UPSERT_ACTS = _upsert(ResidentMonth, ("resident_id", "month"), ("acts",), returning="acts")
-_UPSERT_TALLY = _upsert(VillageMonthTally, ("village_id", "month", "shard"), FIGURES)
+_UPSERT_ACTS = DirectStatement(
+    _upsert(ResidentMonth, ("resident_id", "month"), ("acts",), returning="acts")
+)
+_UPSERT_TALLY = DirectStatement(
+    _upsert(VillageMonthTally, ("village_id", "month", "shard"), FIGURES)
+)
 
 
 def apply_pending(session: Session) -> None:
@@ -206,9 +211,9 @@ def apply_pending(session: Session) -> None:
     for (resident_id, month), (delta, village_id, shard) in sorted(acts.items()):
         if not delta:
             continue
-        after = conn.execute(
-            _UPSERT_ACTS, {"resident_id": resident_id, "month": month, "acts": delta}
-        ).scalar_one()
+        after = _UPSERT_ACTS.scalar(
+            conn, {"resident_id": resident_id, "month": month, "acts": delta}
+        )
         change = (after > 0) - (after - delta > 0)
         if change:
             figures[(village_id, month, shard)]["participants"] += change
@@ -218,7 +223,7 @@ def apply_pending(session: Session) -> None:
         if any(row.values())
     ]
     for row in rows:  # in key order: concurrent writers lock shared rows in one order
-        conn.execute(_UPSERT_TALLY, row)
+        _UPSERT_TALLY.execute(conn, row)
 
 
 def _innermost_first(txn: SessionTransaction, dropped: SessionTransaction) -> bool:

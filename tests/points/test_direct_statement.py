@@ -1,0 +1,73 @@
+"""DirectStatement: the same rows and values as SQLAlchemy's own execution, its errors, and
+the statements it refuses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from points import events, ledger
+from points.db import DirectStatement, begin_write
+from points.event_models import EventStatus
+from points.models import EntryKind, LedgerEntry
+from points.tally_models import ResidentMonth
+from tests.eventutil import make_event, make_rule
+
+
+def test_rows_and_their_types_are_the_ones_sqlalchemy_reads(
+    session, village, make_household, make_resident
+):
+    resident = make_resident(village, make_household(village))
+    event = make_event(session, village, make_rule(session, village))
+    events.open_event(session, event, by_id=None)
+    params = {"event_id": event.id, "resident_id": resident.id}
+    conn = session.connection()
+
+    direct = events._SCAN_SUBJECTS.all(conn, params)
+    through_sqlalchemy = conn.execute(events._SCAN_SUBJECTS.statement, params).all()
+
+    assert [tuple(r) for r in direct] == [tuple(r) for r in through_sqlalchemy]
+    row = direct[0]
+    assert row.status == EventStatus.OPEN  # the enum, not its stored text
+    assert row.opened_at.tzinfo is not None and row.starts_at == event.starts_at
+    assert row.r_id == resident.id and isinstance(row.v_effective_from, date)
+
+
+def test_values_written_read_back_as_written(session, village, make_household):
+    household = make_household(village)
+    entry = ledger.append(session, household_id=household.id, amount=7, kind=EntryKind.AWARD)
+    stored = session.scalars(select(LedgerEntry).where(LedgerEntry.id == entry.id)).one()
+    assert (stored.kind, stored.amount, stored.balance_after) == (EntryKind.AWARD, 7, 7)
+    assert stored.created_at == entry.created_at  # aware UTC, to the microsecond
+    assert ledger.verify(session, village_id=village.id).ok  # the hash covers what was stored
+
+
+def test_a_driver_error_comes_back_as_sqlalchemys(session, village, make_household):
+    household = make_household(village)
+    entry = ledger.append(session, household_id=household.id, amount=3, kind=EntryKind.AWARD)
+    stored = session.get(LedgerEntry, entry.id)
+    values = {c.key: getattr(stored, c.key) for c in LedgerEntry.__table__.columns if c.key != "id"}
+    savepoint = session.begin_nested()
+    with pytest.raises(IntegrityError):  # (household, seq) again
+        ledger._INSERT_ENTRY.scalar(session.connection(), values)
+    savepoint.rollback()
+
+
+def test_statements_needing_sqlalchemy_at_execution_are_refused(session, village):
+    begin_write(session)
+    months = DirectStatement(insert(ResidentMonth.__table__))
+    with pytest.raises(ValueError, match="not a statement to run directly"):
+        # "acts" left out: its default is filled in by SQLAlchemy at execution
+        months.execute(session.connection(), {"resident_id": 1, "month": date(2026, 11, 1)})
+
+
+def test_a_write_on_sqlite_outside_its_write_transaction_is_refused(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    with engine.connect() as conn:
+        with pytest.raises(RuntimeError, match="inside its write transaction"):
+            events._SET_ENTRY.execute(conn, {"attendance_id": 0, "new_entry_id": None})
+        assert conn.connection.dbapi_connection.in_transaction is False
