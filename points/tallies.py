@@ -29,7 +29,7 @@ from sqlalchemy import Select, bindparam, case, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from points.clock import now
-from points.db import DirectStatement
+from points.db import DirectStatement, begin_write
 from points.models import (  # models first: it registers the event and tally tables
     OPEN_AWARD_STATUSES,
     Award,
@@ -208,6 +208,7 @@ def apply_pending(session: Session) -> None:
             current = acts.setdefault(key, [0, village_id, shard])
             current[0] += delta
     conn = session.connection()
+    begin_write(conn)  # as the first write would (a no-op after the writes counted here)
     for (resident_id, month), (delta, village_id, shard) in sorted(acts.items()):
         if not delta:
             continue

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from points import audit
 from points.clock import now
+from points.db import DirectStatement
 from points.errors import DomainError, DuplicateUsername, NotFound, ValidationFailed
 from points.models import ApiToken, Role, User, UserRole, with_implied_roles
 
@@ -267,7 +268,7 @@ class Actor:
 _TOKENS, _USERS, _USER_ROLES = ApiToken.__table__, User.__table__, UserRole.__table__
 # One query per API request, built once: the token's user, if the token is live and the
 # user active, with a row per role the user holds in its own village.
-_TOKEN_ACTOR = (
+_TOKEN_ACTOR = DirectStatement(
     select(_USERS.c.id, _USERS.c.village_id, _USERS.c.resident_id, _USER_ROLES.c.role)
     .select_from(
         _TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id).outerjoin(
@@ -289,11 +290,8 @@ _TOKEN_ACTOR = (
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """The acting user of a live bearer token; None for an unknown, expired or revoked one."""
-    rows = (
-        session.connection()
-        .execute(_TOKEN_ACTOR, {"token_hash": _token_hash(token or ""), "now": now()})
-        .fetchall()
-    )
+    params = {"token_hash": _token_hash(token or ""), "now": now()}
+    rows = _TOKEN_ACTOR.all(session.connection(), params)
     if not rows:
         return None
     user_id, village_id, resident_id, _ = rows[0]

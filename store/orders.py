@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from points import audit, ledger
 from points.caps import zone_month_bounds
 from points.clock import now
+from points.db import DirectStatement
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
 from points.models import (
     EntryKind,
@@ -170,7 +171,7 @@ _USERS = User.__table__
 _RESIDENTS = Resident.__table__
 # The receipt's heading, in one plain read: the village's time zone (the order number shows
 # the village's day) and what the clerk is called (:attr:`User.display_name`).
-_HEADING = (
+_HEADING = DirectStatement(
     select(_VILLAGES.c.timezone, _USERS.c.full_name, _RESIDENTS.c.name, _USERS.c.username)
     .select_from(
         _VILLAGES.outerjoin(_USERS, _USERS.c.id == bindparam("clerk_id")).outerjoin(
@@ -185,11 +186,7 @@ def _heading(
     session: Session, village_id: int, clerk_id: int | None
 ) -> tuple[ZoneInfo, str | None]:
     """The village's zone (kept for :func:`points.villages.zone_of`) and the clerk's name."""
-    row = (
-        session.connection()
-        .execute(_HEADING, {"village_id": village_id, "clerk_id": clerk_id})
-        .one_or_none()
-    )
+    row = _HEADING.first(session.connection(), {"village_id": village_id, "clerk_id": clerk_id})
     if row is None:
         raise NotFound("village")
     timezone, full_name, resident_name, username = row
@@ -255,8 +252,8 @@ def redeem(
         raise InsufficientPoints(balance=household.balance, needed=total)
     balance_after = household.balance - total  # the household is locked: post agrees
     conn = session.connection()
-    order_id, number = conn.execute(
-        _INSERT_ORDER[conn.dialect.name],
+    order_id, number = _INSERT_ORDER[conn.dialect.name].first(
+        conn,
         {
             "day": at.astimezone(zone).strftime("%Y%m%d"),  # the village's day
             "village_id": village_id,
@@ -270,12 +267,12 @@ def redeem(
             "created_at": at,
             "void_reason": "",
         },
-    ).one()
+    )
     shown_lines = tuple(
         ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
         for i, q in sorted(basket.items())
     )
-    conn.execute(_INSERT_LINES, [{"order_id": order_id, **vars(ln)} for ln in shown_lines])
+    _INSERT_LINES.executemany(conn, [{"order_id": order_id, **vars(ln)} for ln in shown_lines])
     ledger.append(
         session,
         household_id=household_id,
@@ -317,7 +314,7 @@ def redeem(
     )
 
 
-_INSERT_LINES = insert(_LINES)
+_INSERT_LINES = DirectStatement(insert(_LINES))
 # The columns a new order is written with; the others stay NULL until a void.
 _NEW_ORDER = (
     "village_id",
@@ -360,7 +357,9 @@ def _insert_order_statement(dialect: str) -> Insert:
 
 
 # Built once: a redemption runs one of these inside the write lock.
-_INSERT_ORDER = {name: _insert_order_statement(name) for name in ("sqlite", "postgresql")}
+_INSERT_ORDER = {
+    name: DirectStatement(_insert_order_statement(name)) for name in ("sqlite", "postgresql")
+}
 
 
 def get_order(session: Session, village_id: int, order_id: int) -> Order:

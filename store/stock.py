@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from points.clock import now
-from points.db import attach_inserted
+from points.db import DirectStatement, attach_inserted, begin_write
 from points.errors import NotFound, ValidationFailed
 from store.catalogue import lock_items
 from store.errors import NegativeStock
@@ -59,7 +59,7 @@ _MOVEMENTS = StockMovement.__table__
 # Built once: a redemption runs this inside the write lock on SQLite. The change is relative
 # and conditional, so it is right whether or not the caller locked the item, and on
 # PostgreSQL an unlocked caller holds the item's row only from here to its commit.
-_CHANGE_STOCK = (
+_CHANGE_STOCK = DirectStatement(
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.stock + bindparam("delta") >= 0)
     .values(stock=_ITEMS.c.stock + bindparam("delta"))
@@ -67,7 +67,7 @@ _CHANGE_STOCK = (
 )
 _STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item_id"))
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
-_INSERT_MOVEMENTS = insert(_MOVEMENTS)
+_INSERT_MOVEMENTS = DirectStatement(insert(_MOVEMENTS))
 
 
 def _change_and_record() -> Insert:
@@ -102,13 +102,14 @@ def _change_and_record() -> Insert:
     )
 
 
-_CHANGE_AND_RECORD = _change_and_record()
+_CHANGE_AND_RECORD = DirectStatement(_change_and_record())
 
 
 def _change_stock(conn: Connection, item_id: int, delta: int) -> int:
     """The stock after adding ``delta``; NegativeStock, changing nothing, if it would go
     below zero."""
-    stock_after = conn.execute(_CHANGE_STOCK, {"item_id": item_id, "delta": delta}).scalar()
+    begin_write(conn)  # as the first write would (a no-op inside a redemption's lock)
+    stock_after = _CHANGE_STOCK.scalar(conn, {"item_id": item_id, "delta": delta})
     if stock_after is None:
         _short(conn, item_id)
     return stock_after
@@ -189,8 +190,8 @@ def take_for_order(
             "created_at": at,
         }
         if together:
-            move["stock_after"] = conn.execute(
-                _CHANGE_AND_RECORD,
+            move["stock_after"] = _CHANGE_AND_RECORD.scalar(
+                conn,
                 {
                     "item_id": item_id,
                     "delta": move["delta"],
@@ -200,7 +201,7 @@ def take_for_order(
                     "by_id": by_id,
                     "at": at,
                 },
-            ).scalar()
+            )
             if move["stock_after"] is None:
                 _short(conn, item_id)
         else:
@@ -210,7 +211,7 @@ def take_for_order(
         if item is not None:
             set_committed_value(item, "stock", move["stock_after"])
     if not together:
-        conn.execute(_INSERT_MOVEMENTS, moves)
+        _INSERT_MOVEMENTS.executemany(conn, moves)
     return {move["item_id"]: move["stock_after"] for move in moves}
 
 
