@@ -24,7 +24,16 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
@@ -344,6 +353,18 @@ def _forget_attached(session: Session) -> None:
     session.info.pop(_ATTACHED, None)  # committed: the rows are there for good
 
 
+def insert_values(table: Any) -> Any:
+    """``INSERT`` into ``table`` naming a parameter for every column but the primary key the
+    database numbers (a :class:`DirectStatement` takes no columns from its parameters)."""
+    return insert(table).values(
+        {
+            c.key: bindparam(c.key, type_=c.type)
+            for c in table.columns
+            if c is not table.autoincrement_column
+        }
+    )
+
+
 class DirectStatement:
     """A prebuilt statement run on the driver's cursor, past SQLAlchemy's execution layer.
 
@@ -356,8 +377,11 @@ class DirectStatement:
     objects). Rows come back as named tuples; driver errors as SQLAlchemy's
     (``IntegrityError`` ...).
 
-    Only for statements that need nothing of SQLAlchemy at execution: no Python-side column
-    defaults or ``onupdate`` values, no expanding ``IN`` lists (refused when first built).
+    Only for statements that name every parameter they take (an INSERT its values, see
+    :func:`insert_values`) and need nothing of SQLAlchemy at execution: no Python-side
+    column defaults or ``onupdate`` values, no expanding ``IN`` lists (refused when first
+    built). The parameters given do not add columns to an INSERT or UPDATE, as they would
+    through ``Connection.execute``.
     On SQLite a write must run inside its write transaction (``begin_write`` or a lock): the
     engine's safety net that begins one does not see these statements.
     """
@@ -366,17 +390,16 @@ class DirectStatement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._forms: dict[tuple, _DirectForm] = {}
+        self._forms: dict[str, _DirectForm] = {}
 
-    def _form(self, conn: Connection, keys: Sequence[str]) -> _DirectForm:
-        cache_key = (conn.dialect.name, tuple(keys))
-        form = self._forms.get(cache_key)
+    def _form(self, conn: Connection) -> _DirectForm:
+        form = self._forms.get(conn.dialect.name)
         if form is None:
-            form = self._forms[cache_key] = _DirectForm(self.statement, conn.dialect, keys)
+            form = self._forms[conn.dialect.name] = _DirectForm(self.statement, conn.dialect)
         return form
 
     def _run(self, conn: Connection, params: dict[str, Any], many: Iterable | None = None):
-        form = self._form(conn, list(params))
+        form = self._form(conn)
         dbapi_connection = conn.connection.dbapi_connection
         if form.writes and form.sqlite and not dbapi_connection.in_transaction:
             raise RuntimeError("a direct write on SQLite runs inside its write transaction")
@@ -422,8 +445,8 @@ class DirectStatement:
 class _DirectForm:
     """A :class:`DirectStatement` compiled for one dialect and set of parameter names."""
 
-    def __init__(self, statement: Executable, dialect: Any, keys: Sequence[str]) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    def __init__(self, statement: Executable, dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
         if (
             compiled.insert_prefetch
             or compiled.update_prefetch
@@ -435,12 +458,11 @@ class _DirectForm:
         self.sql = compiled.string
         self.sqlite = dialect.name == "sqlite"
         self.writes = bool(_STARTS_WRITE.match(self.sql))
-        given = set(keys)
         # (name, parameter key or None for a constant, processor, constant's value)
         self._binds = []
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if bind.key in given:
+            if bind.required:
                 self._binds.append((name, bind.key, processor, None))
             else:
                 value = bind.effective_value

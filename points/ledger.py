@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    insert,
     select,
     type_coerce,
     update,
@@ -31,7 +30,7 @@ from sqlalchemy.orm.util import identity_key
 
 from points import tallies
 from points.clock import now
-from points.db import DirectStatement, attach_inserted, begin_write
+from points.db import DirectStatement, attach_inserted, begin_write, insert_values
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, Household, LedgerEntry, RuleVersion
 
@@ -148,12 +147,25 @@ FIGURE_COLUMNS = (
 _FIGURES_SELECT = select(*FIGURE_COLUMNS).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
 _FIGURES_SQLITE = DirectStatement(_FIGURES_SELECT)
 _FIGURES_FOR_UPDATE = DirectStatement(_FIGURES_SELECT.with_for_update())
-_INSERT_ENTRY = DirectStatement(insert(_ENTRIES).returning(_ENTRIES.c.id))
-_UPDATE_FIGURES = DirectStatement(
+_INSERT_ENTRY_SELECT = insert_values(_ENTRIES).returning(_ENTRIES.c.id)
+_UPDATE_FIGURES_SELECT = (
     update(_HOUSEHOLDS)
     .where(_HOUSEHOLDS.c.id == bindparam("household_id"))
     .values({name: bindparam(f"new_{name}") for name in _FIGURES})
 )
+_INSERT_ENTRY = DirectStatement(_INSERT_ENTRY_SELECT)
+_UPDATE_FIGURES = DirectStatement(_UPDATE_FIGURES_SELECT)
+
+
+def _entry_and_figures():
+    """PostgreSQL: the entry and the household's new figures in one round trip (the
+    figures' update is a data-modifying WITH, which runs whether or not it is read)."""
+    entry = _INSERT_ENTRY_SELECT.cte("entry")
+    figures = _UPDATE_FIGURES_SELECT.cte("figures")
+    return select(entry.c.id).add_cte(figures)
+
+
+_ENTRY_AND_FIGURES = DirectStatement(_entry_and_figures())
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,17 +257,19 @@ def append(
         "prev_hash": figures.ledger_head or GENESIS,
     }
     values["hash"] = _hash(values["prev_hash"], _canonical_values([values[n] for n in _NAMES]))
-    conn = session.connection()
-    entry_id = _INSERT_ENTRY.scalar(conn, values)
     new_figures = {
         "balance": values["balance_after"],
         "honour_score": figures.honour_score + honour_delta,
         "ledger_seq": values["seq"],
         "ledger_head": values["hash"],
     }
-    _UPDATE_FIGURES.execute(
-        conn, {"household_id": household_id, **{f"new_{k}": v for k, v in new_figures.items()}}
-    )
+    figure_values = {f"new_{k}": v for k, v in new_figures.items()}
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        entry_id = _ENTRY_AND_FIGURES.scalar(conn, {**values, **figure_values})
+    else:
+        entry_id = _INSERT_ENTRY.scalar(conn, values)
+        _UPDATE_FIGURES.execute(conn, {"household_id": household_id, **figure_values})
     household = session.identity_map.get(identity_key(Household, household_id))
     if household is not None:
         for name in _FIGURES:

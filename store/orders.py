@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from points import audit, ledger
 from points.caps import zone_month_bounds
 from points.clock import now
-from points.db import DirectStatement
+from points.db import DirectStatement, insert_values
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
 from points.models import (
     EntryKind,
@@ -314,7 +314,7 @@ def redeem(
     )
 
 
-_INSERT_LINES = DirectStatement(insert(_LINES))
+_INSERT_LINES = DirectStatement(insert_values(_LINES))
 # The columns a new order is written with; the others stay NULL until a void.
 _NEW_ORDER = (
     "village_id",

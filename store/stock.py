@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from points.clock import now
-from points.db import DirectStatement, attach_inserted, begin_write
+from points.db import DirectStatement, attach_inserted, begin_write, insert_values
 from points.errors import NotFound, ValidationFailed
 from store.catalogue import lock_items
 from store.errors import NegativeStock
@@ -67,7 +67,7 @@ _CHANGE_STOCK = DirectStatement(
 )
 _STOCK_NOW = select(_ITEMS.c.stock).where(_ITEMS.c.id == bindparam("item_id"))
 _INSERT_MOVEMENT = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id)
-_INSERT_MOVEMENTS = DirectStatement(insert(_MOVEMENTS))
+_INSERT_MOVEMENTS = DirectStatement(insert_values(_MOVEMENTS))
 
 
 def _change_and_record() -> Insert:

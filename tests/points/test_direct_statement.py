@@ -3,17 +3,17 @@ the statements it refuses."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from points import events, ledger
-from points.db import DirectStatement, begin_write
+from points.db import DirectStatement
 from points.event_models import EventStatus
-from points.models import EntryKind, LedgerEntry
-from points.tally_models import ResidentMonth
+from points.models import EntryKind, Household, LedgerEntry
+from store import catalogue
 from tests.eventutil import make_event, make_rule
 
 
@@ -57,11 +57,24 @@ def test_a_driver_error_comes_back_as_sqlalchemys(session, village, make_househo
 
 
 def test_statements_needing_sqlalchemy_at_execution_are_refused(session, village):
-    begin_write(session)
-    months = DirectStatement(insert(ResidentMonth.__table__))
+    items = DirectStatement(catalogue._ITEM_ROWS)
     with pytest.raises(ValueError, match="not a statement to run directly"):
-        # "acts" left out: its default is filled in by SQLAlchemy at execution
-        months.execute(session.connection(), {"resident_id": 1, "month": date(2026, 11, 1)})
+        # an IN list SQLAlchemy expands at execution
+        items.all(session.connection(), {"ids": [1, 2], "v": village.id})
+
+
+def test_parameters_named_like_columns_add_nothing_to_an_update(session, village, make_household):
+    household = make_household(village)
+    created = household.created_at
+    # A ledger entry's parameters include "created_at", a column of households too: on
+    # PostgreSQL the entry and the figures' update are one statement. The household's
+    # figures change; its created_at does not.
+    at = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    ledger.append(session, household_id=household.id, amount=4, kind=EntryKind.AWARD, at=at)
+    row = session.execute(
+        select(Household.created_at, Household.balance).where(Household.id == household.id)
+    ).one()
+    assert row == (created, 4)
 
 
 def test_a_write_on_sqlite_outside_its_write_transaction_is_refused(engine):
