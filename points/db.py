@@ -372,8 +372,7 @@ class DirectStatement:
     inside SQLite's single write lock), where ``Connection.execute`` costs more than the
     database's own work: measured here, 43 µs against 26 µs for a ledger insert, 15 against
     3 for a small one. SQLAlchemy still writes the SQL and converts every value both ways
-    (the types' bind and result processors), once per dialect and set of parameter names;
-    what is skipped is its per-execution machinery (execution context, events, result
+    (the types' bind and result processors), once per dialect; what is skipped is its per-execution machinery (execution context, events, result
     objects). Rows come back as named tuples; driver errors as SQLAlchemy's
     (``IntegrityError`` ...).
 
@@ -381,8 +380,7 @@ class DirectStatement:
     :func:`insert_values`) and need nothing of SQLAlchemy at execution: no Python-side
     column defaults or ``onupdate`` values, no expanding ``IN`` lists (refused when first
     built). The parameters given do not add columns to an INSERT or UPDATE, as they would
-    through ``Connection.execute``.
-    On SQLite a write must run inside its write transaction (``begin_write`` or a lock): the
+    through ``Connection.execute``. On SQLite a write must run inside its write transaction (``begin_write`` or a lock): the
     engine's safety net that begins one does not see these statements.
     """
 
@@ -443,7 +441,7 @@ class DirectStatement:
 
 
 class _DirectForm:
-    """A :class:`DirectStatement` compiled for one dialect and set of parameter names."""
+    """A :class:`DirectStatement` compiled for one dialect."""
 
     def __init__(self, statement: Executable, dialect: Any) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -476,7 +474,7 @@ class _DirectForm:
             names = [c.key for c in columns]
             if len(set(names)) != len(names):
                 raise ValueError(f"result columns need distinct names: {names}")
-            self.row = namedtuple("DirectRow", names)  # noqa: PYI024
+            self.row = namedtuple("DirectRow", names)
             self._results = [
                 c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
             ]
