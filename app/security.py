@@ -66,7 +66,7 @@ class CookieSessions(SecureCookieSessionInterface):
             vary = response.headers.get("Vary")
             if not vary:
                 response.headers["Vary"] = "Cookie"
-            elif "cookie" not in vary.lower():
+            elif "cookie" not in (v.strip().lower() for v in vary.split(",")):
                 response.headers["Vary"] = f"{vary}, Cookie"
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:

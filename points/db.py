@@ -356,13 +356,13 @@ def _forget_attached(session: Session) -> None:
 def insert_values(table: Any) -> Any:
     """``INSERT`` into ``table`` naming a parameter for every column but the primary key the
     database numbers (a :class:`DirectStatement` takes no columns from its parameters)."""
-    return insert(table).values(
-        {
-            c.key: bindparam(c.key, type_=c.type)
-            for c in table.columns
-            if c is not table.autoincrement_column
-        }
-    )
+    values = {
+        c.key: bindparam(c.key, type_=c.type)
+        for c in table.columns
+        if c is not table.autoincrement_column
+    }
+    # inline: no implicit RETURNING of the new key; a caller wanting it says .returning().
+    return insert(table).values(values).inline()
 
 
 class DirectStatement:
@@ -388,12 +388,15 @@ class DirectStatement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._forms: dict[str, _DirectForm] = {}
+        self._forms: dict[tuple[str, str], _DirectForm] = {}  # by dialect and driver
 
     def _form(self, conn: Connection) -> _DirectForm:
-        form = self._forms.get(conn.dialect.name)
+        dialect = conn.dialect
+        form = self._forms.get((dialect.name, dialect.driver))
         if form is None:
-            form = self._forms[conn.dialect.name] = _DirectForm(self.statement, conn.dialect)
+            form = self._forms[(dialect.name, dialect.driver)] = _DirectForm(
+                self.statement, dialect
+            )
         return form
 
     def _run(self, conn: Connection, params: dict[str, Any], many: Iterable | None = None):

@@ -723,6 +723,7 @@ def check_in(
         loaded = event if isinstance(event, Event) else session.get(Event, event.id)
         att = session.get(Attendance, attendance_id)
         _settle_volunteer(session, loaded, att, min(state.closed_at, event.ends_at), by_id=by_id)
+        amount = att.points_awarded
         balance = ledger.lock_figures(session, resident.household_id).balance
     return CheckinResult(
         session, attendance_id, True, at, method, amount, resident, figures.number, balance

@@ -190,6 +190,7 @@ def test_queued_volunteer_scan_after_the_close_is_settled(
     # Settled like the others at the close: from 0:30 to the end at 2:00, three half hours.
     assert att.checked_out_at == start + timedelta(hours=2) and att.half_hours == 3
     assert att.points_awarded == 6 and volunteer.household.balance == 6
+    assert (result.points_awarded, result.balance) == (6, 6)  # what the scan answers
     assert ledger.verify(session).ok
 
 
