@@ -62,6 +62,29 @@ def probe(lock_path: str) -> str:
     return out.stdout.strip()
 
 
+def writer_in_thread(queue: WriterQueue) -> tuple[threading.Thread, threading.Event]:
+    """A writer of this process waiting for its turn in a thread; the event is set when it
+    has the lock."""
+    got = threading.Event()
+
+    def writer():
+        queue.acquire(10)
+        got.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    return thread, got
+
+
+def hold_and_let_go(queue: WriterQueue, thread: threading.Thread, got: threading.Event) -> None:
+    """The writer got the lock (no other process can take it) and lets it go."""
+    thread.join(timeout=10)
+    assert got.is_set()
+    assert probe(queue.lock_path) == "taken"
+    queue.release()
+    assert probe(queue.lock_path) == "free"
+
+
 @pytest.fixture
 def queue(tmp_path):
     return WriterQueue(str(tmp_path / "cunyue.db"))
@@ -71,22 +94,11 @@ def test_a_writer_waits_for_another_process_and_gets_the_lock_when_it_is_let_go(
     queue.acquire(5)
     queue.release()  # this process's lock thread is running
     other = OtherProcess(queue.lock_path)
-    got = threading.Event()
-
-    def writer():
-        queue.acquire(10)
-        got.set()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
+    thread, got = writer_in_thread(queue)
     time.sleep(0.2)
     assert not got.is_set()  # still the other process's turn
     other.let_go()
-    thread.join(timeout=10)
-    assert got.is_set()
-    assert probe(queue.lock_path) == "taken"
-    queue.release()
-    assert probe(queue.lock_path) == "free"
+    hold_and_let_go(queue, thread, got)
 
 
 def test_a_writer_gives_up_at_its_timeout_and_a_late_grant_is_not_lost(queue):
@@ -95,20 +107,9 @@ def test_a_writer_gives_up_at_its_timeout_and_a_late_grant_is_not_lost(queue):
         queue.acquire(0.2)
     # The lock thread is still queued behind the other process; the next writer of this
     # process takes over its place in the queue.
-    got = threading.Event()
-
-    def writer():
-        queue.acquire(10)
-        got.set()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
+    thread, got = writer_in_thread(queue)
     other.let_go()
-    thread.join(timeout=10)
-    assert got.is_set()
-    assert probe(queue.lock_path) == "taken"
-    queue.release()
-    assert probe(queue.lock_path) == "free"
+    hold_and_let_go(queue, thread, got)
 
 
 def test_a_grant_nobody_waits_for_any_more_is_let_go(queue):
