@@ -94,7 +94,7 @@ class WriterQueue:
     A writer that finds another process holding the file lock does not poll for it: this
     process's lock-taker thread blocks in ``flock`` and hands the lock over the moment the
     kernel grants it. (Polling with a growing pause left the lock idle after each hand-over
-    for up to the pause: 15-20% of the time with four one-thread workers under load.) The
+    for up to the pause: idle 15-22% of the time with four workers under load.) The
     wait is bounded by the same timeout as SQLite's, after which the caller gets SQLite's
     own "database is locked" error; a lock granted after its writer gave up is let go.
     """
