@@ -274,7 +274,7 @@ _SCAN_LOCKS_SQLITE = DirectStatement(
 def _hold_scan(session: Session, event: Event | ScanEvent, household_id: int):
     """A scan's two locks, in :func:`close_event`'s order: the event (shared), then the
     household. Returns the event's state and the household's figures (for
-    ``ledger.post``); a loaded :class:`Event` is brought up to date with the state."""
+    ``ledger.append``); a loaded :class:`Event` is brought up to date with the state."""
     session.flush()  # as the session would before a query of its own
     begin_write(session)
     conn = session.connection()
@@ -288,16 +288,19 @@ def _hold_scan(session: Session, event: Event | ScanEvent, household_id: int):
         state = _hold_scan_state(session, event.id)
         figures = ledger.lock_figures(session, household_id)
     if isinstance(event, Event):
-        for name in _SCAN_STATE:
-            set_committed_value(event, name, getattr(state, name))
+        _refresh_state(event, state)
     return state, figures
+
+
+def _refresh_state(event: Event, state) -> None:
+    """Bring a loaded event up to date with the state read under its lock."""
+    for name in _SCAN_STATE:
+        set_committed_value(event, name, getattr(state, name))
 
 
 def hold_for_scan(session: Session, event: Event) -> Event:
     """:func:`_hold_scan_state` for a loaded event, brought up to date with the state read."""
-    state = _hold_scan_state(session, event.id)
-    for name, value in zip(_SCAN_STATE, state, strict=True):
-        set_committed_value(event, name, value)
+    _refresh_state(event, _hold_scan_state(session, event.id))
     return event
 
 

@@ -147,21 +147,21 @@ FIGURE_COLUMNS = (
 _FIGURES_SELECT = select(*FIGURE_COLUMNS).where(_HOUSEHOLDS.c.id == bindparam("household_id"))
 _FIGURES_SQLITE = DirectStatement(_FIGURES_SELECT)
 _FIGURES_FOR_UPDATE = DirectStatement(_FIGURES_SELECT.with_for_update())
-_INSERT_ENTRY_SELECT = insert_values(_ENTRIES).returning(_ENTRIES.c.id)
-_UPDATE_FIGURES_SELECT = (
+_INSERT_ENTRY_STMT = insert_values(_ENTRIES).returning(_ENTRIES.c.id)
+_UPDATE_FIGURES_STMT = (
     update(_HOUSEHOLDS)
     .where(_HOUSEHOLDS.c.id == bindparam("household_id"))
     .values({name: bindparam(f"new_{name}") for name in _FIGURES})
 )
-_INSERT_ENTRY = DirectStatement(_INSERT_ENTRY_SELECT)
-_UPDATE_FIGURES = DirectStatement(_UPDATE_FIGURES_SELECT)
+_INSERT_ENTRY = DirectStatement(_INSERT_ENTRY_STMT)
+_UPDATE_FIGURES = DirectStatement(_UPDATE_FIGURES_STMT)
 
 
 def _entry_and_figures():
     """PostgreSQL: the entry and the household's new figures in one round trip (the
     figures' update is a data-modifying WITH, which runs whether or not it is read)."""
-    entry = _INSERT_ENTRY_SELECT.cte("entry")
-    figures = _UPDATE_FIGURES_SELECT.cte("figures")
+    entry = _INSERT_ENTRY_STMT.cte("entry")
+    figures = _UPDATE_FIGURES_STMT.cte("figures")
     return select(entry.c.id).add_cte(figures)
 
 

@@ -1,12 +1,14 @@
 """The ledger, read like bookkeeping."""
 
+from dataclasses import fields
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from points import ledger
 from points.errors import InsufficientPoints, ValidationFailed
-from points.models import EntryKind
+from points.models import EntryKind, LedgerEntry
 
 
 @pytest.fixture
@@ -146,3 +148,12 @@ def test_order_entries_are_reversed_by_void_not_by_correction(session, household
         with pytest.raises(ledger.NotCorrectable):
             ledger.correct(session, entry_id=entry.id, reason="wrong", created_by_id=None)
     assert household.balance == 50 and ledger.verify(session).ok
+
+
+def test_an_appended_entry_names_every_column_of_a_ledger_entry(session, household):
+    # ledger.post builds the mapped entry from Appended: a column added to LedgerEntry must
+    # be carried by Appended too, or post would write the row and answer without it.
+    entry = ledger.append(session, household_id=household.id, amount=5, kind=EntryKind.AWARD)
+    assert {f.name for f in fields(entry)} == set(LedgerEntry.__table__.columns.keys())
+    stored = session.get(LedgerEntry, entry.id)
+    assert all(getattr(stored, f.name) == getattr(entry, f.name) for f in fields(entry))
