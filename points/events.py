@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, text, true, update
+from sqlalchemy import bindparam, exists, func, select, text, true
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -261,13 +261,30 @@ def _hold_scan_state(session: Session, event_id: int):
     return state
 
 
-# On SQLite the event's lock and the household's are the one write lock: a scan reads the
-# event's state and the household's figures in one statement.
+# A scan's two locks and what it reads under them (the event's state, the household's
+# figures) in one statement. On SQLite both locks are the one write lock. On PostgreSQL the
+# row locks are taken in the order of the locking clauses, the event's (shared) before the
+# household's, the order close_event takes them in.
+_SCAN_LOCKED_COLUMNS = (*(_EVENTS.c[name] for name in _SCAN_STATE), *ledger.FIGURE_COLUMNS)
 _SCAN_LOCKS_SQLITE = DirectStatement(
-    select(*(_EVENTS.c[name] for name in _SCAN_STATE), *ledger.FIGURE_COLUMNS)
+    select(*_SCAN_LOCKED_COLUMNS)
     .select_from(_EVENTS.join(Household.__table__, true()))  # one row of each
     .where(_EVENTS.c.id == bindparam("event_id"))
     .where(Household.__table__.c.id == bindparam("household_id"))
+)
+# SQLAlchemy writes one locking clause per statement; this one needs two.
+_SCAN_LOCKS_POSTGRES = DirectStatement(
+    text(
+        f"SELECT {', '.join(f'{c.table.name}.{c.name}' for c in _SCAN_LOCKED_COLUMNS)} "
+        f"FROM {_EVENTS.name}, {Household.__table__.name} "
+        f"WHERE {_EVENTS.name}.id = :event_id AND {Household.__table__.name}.id = :household_id "
+        f"FOR SHARE OF {_EVENTS.name} FOR UPDATE OF {Household.__table__.name}"
+    )
+    .bindparams(
+        bindparam("event_id", type_=_EVENTS.c.id.type),
+        bindparam("household_id", type_=Household.__table__.c.id.type),
+    )
+    .columns(*_SCAN_LOCKED_COLUMNS)
 )
 
 
@@ -278,13 +295,11 @@ def _hold_scan(session: Session, event: Event | ScanEvent, household_id: int):
     session.flush()  # as the session would before a query of its own
     begin_write(session)
     conn = session.connection()
-    row = None
-    if conn.dialect.name == "sqlite":
-        params = {"event_id": event.id, "household_id": household_id}
-        row = _SCAN_LOCKS_SQLITE.first(conn, params)
+    stmt = _SCAN_LOCKS_SQLITE if conn.dialect.name == "sqlite" else _SCAN_LOCKS_POSTGRES
+    row = stmt.first(conn, {"event_id": event.id, "household_id": household_id})
     if row is not None:
         state = figures = row
-    else:  # PostgreSQL, or a missing row: the two locks, each with its own not_found
+    else:  # a missing row: the two locks, each with its own not_found
         state = _hold_scan_state(session, event.id)
         figures = ledger.lock_figures(session, household_id)
     if isinstance(event, Event):
@@ -514,7 +529,9 @@ def _post_award(
     version: RuleVersion | ScanVersion,
     by_id: int | None,
     figures: Any = None,
+    link: bool = False,
 ) -> ledger.Appended:
+    """The award's entry; with ``link``, the attendance's ``entry_id`` is set to it."""
     return ledger.append(
         session,
         figures=figures,
@@ -526,6 +543,7 @@ def _post_award(
         source=("attendance", attendance_id),
         note=event.title,
         created_by_id=by_id,
+        source_table=_ATTENDANCES if link else None,
     )
 
 
@@ -627,11 +645,6 @@ _INSERT_ATTENDANCE = DirectStatement(
     .bindparams(*(bindparam(c.key, type_=c.type) for c in _INSERTED_COLUMNS))
     .columns(_ATTENDANCES.c.id)
 )
-_SET_ENTRY = DirectStatement(
-    update(_ATTENDANCES)
-    .where(_ATTENDANCES.c.id == bindparam("attendance_id"))
-    .values(entry_id=bindparam("new_entry_id"))
-)
 
 
 def check_in(
@@ -718,8 +731,8 @@ def check_in(
             version=version,
             by_id=by_id,
             figures=figures,
+            link=True,
         )
-        _SET_ENTRY.execute(conn, {"attendance_id": attendance_id, "new_entry_id": entry.id})
         balance = entry.balance_after
     elif event.kind == EventKind.VOLUNTEER and state.status == EventStatus.CLOSED:
         # A queued scan arriving after the close: settled as the close settled the others.

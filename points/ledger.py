@@ -12,10 +12,12 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Row,
     String,
+    Table,
     Text,
     bindparam,
     cast,
@@ -157,15 +159,42 @@ _INSERT_ENTRY = DirectStatement(_INSERT_ENTRY_STMT)
 _UPDATE_FIGURES = DirectStatement(_UPDATE_FIGURES_STMT)
 
 
-def _entry_and_figures():
-    """PostgreSQL: the entry and the household's new figures in one round trip (the
-    figures' update is a data-modifying WITH, which runs whether or not it is read)."""
+def _link_statement(source_table: Table, entry_id: Any):
+    """Point the source row (``source_id`` in ``source_table``) at its entry."""
+    return (
+        update(source_table)
+        .where(source_table.c.id == bindparam("link_source_id"))
+        .values(entry_id=entry_id)
+    )
+
+
+def _entry_and_figures(source_table: Table | None = None):
+    """PostgreSQL: the entry, the household's new figures and, given a ``source_table``, the
+    source row's link to the entry in one round trip (the updates are data-modifying WITHs,
+    which run whether or not they are read). A row written by an earlier statement of the
+    transaction can be updated here."""
     entry = _INSERT_ENTRY_STMT.cte("entry")
-    figures = _UPDATE_FIGURES_STMT.cte("figures")
-    return select(entry.c.id).add_cte(figures)
+    stmt = select(entry.c.id).add_cte(_UPDATE_FIGURES_STMT.cte("figures"))
+    if source_table is not None:
+        link = _link_statement(source_table, select(entry.c.id).scalar_subquery())
+        stmt = stmt.add_cte(link.cte("link"))
+    return stmt
 
 
 _ENTRY_AND_FIGURES = DirectStatement(_entry_and_figures())
+_LINKED: dict[str, tuple[DirectStatement, DirectStatement]] = {}
+
+
+def _linked(source_table: Table) -> tuple[DirectStatement, DirectStatement]:
+    """The statements linking a source row of ``source_table`` to its new entry: PostgreSQL's
+    one round trip (entry, figures, link) and SQLite's link alone."""
+    pair = _LINKED.get(source_table.name)
+    if pair is None:
+        pair = _LINKED[source_table.name] = (
+            DirectStatement(_entry_and_figures(source_table)),
+            DirectStatement(_link_statement(source_table, bindparam("link_entry_id"))),
+        )
+    return pair
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +243,7 @@ def append(
     at: datetime | None = None,
     allow_partial: bool = False,
     figures: Row | None = None,
+    source_table: Table | None = None,
 ) -> Appended:
     """Append one entry to a household's chain and update its cached figures.
 
@@ -227,6 +257,8 @@ def append(
     entry to it since, passes those ``figures`` to save the second lock.
     The entry comes back as plain values (:class:`Appended`): building a mapped object costs
     more than the insert, inside the lock; :func:`post` gives one to callers that want it.
+    With ``source_table``, the source row there (``source``'s id) gets the entry's id in its
+    ``entry_id`` (on PostgreSQL in the same round trip as the entry).
     """
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationFailed({"amount": "must be a whole number"})
@@ -265,11 +297,19 @@ def append(
     }
     figure_values = {f"new_{k}": v for k, v in new_figures.items()}
     conn = session.connection()
+    postgres_stmt, link = _ENTRY_AND_FIGURES, None
+    if source_table is not None:
+        if source is None:
+            raise ValueError("a source_table needs a source")
+        postgres_stmt, link = _linked(source_table)
+        figure_values["link_source_id"] = source[1]
     if conn.dialect.name == "postgresql":
-        entry_id = _ENTRY_AND_FIGURES.scalar(conn, {**values, **figure_values})
+        entry_id = postgres_stmt.scalar(conn, {**values, **figure_values})
     else:
         entry_id = _INSERT_ENTRY.scalar(conn, values)
         _UPDATE_FIGURES.execute(conn, {"household_id": household_id, **figure_values})
+        if link is not None:
+            link.execute(conn, {"link_source_id": source[1], "link_entry_id": entry_id})
     household = session.identity_map.get(identity_key(Household, household_id))
     if household is not None:
         for name in _FIGURES:

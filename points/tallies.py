@@ -190,6 +190,39 @@ _UPSERT_TALLY = DirectStatement(
 )
 
 
+def _act_and_tally():
+    """PostgreSQL: one resident's act and the tally row it counts in, in one round trip.
+    The act's upsert (a data-modifying WITH, run first: the insert reads its row) gives the
+    month's acts after it, from which the row's ``participants`` change follows as in
+    :func:`apply_pending`."""
+    acts = ResidentMonth.__table__.name
+    tally = VillageMonthTally.__table__
+    keys = ("village_id", "month", "shard")
+    change = (
+        "(CASE WHEN act.acts > 0 THEN 1 ELSE 0 END)"
+        " - (CASE WHEN act.acts - :acts > 0 THEN 1 ELSE 0 END)"
+    )
+    selected = [f":{n} + {change}" if n == "participants" else f":{n}" for n in (*keys, *FIGURES)]
+    sql = (
+        f"WITH act AS (INSERT INTO {acts} (resident_id, month, acts) "
+        f"VALUES (:resident_id, :month, :acts) ON CONFLICT (resident_id, month) "
+        f"DO UPDATE SET acts = {acts}.acts + excluded.acts RETURNING acts) "
+        f"INSERT INTO {tally.name} ({', '.join((*keys, *FIGURES))}) "
+        f"SELECT {', '.join(selected)} FROM act "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{n} = {tally.name}.{n} + excluded.{n}" for n in FIGURES)
+    )
+    binds = [bindparam(n, type_=tally.c[n].type) for n in (*keys, *FIGURES)]
+    binds += [
+        bindparam("resident_id", type_=ResidentMonth.__table__.c.resident_id.type),
+        bindparam("acts", type_=ResidentMonth.__table__.c.acts.type),
+    ]
+    return text(sql).bindparams(*binds)
+
+
+_ACT_AND_TALLY = DirectStatement(_act_and_tally())
+
+
 def apply_pending(session: Session) -> None:
     """Write the gathered changes: residents' acts first, then the tally rows, each in key
     order. Called at commit; a reader in the same transaction may call it earlier."""
@@ -209,6 +242,13 @@ def apply_pending(session: Session) -> None:
             current[0] += delta
     conn = session.connection()
     begin_write(conn)  # as the first write would (a no-op after the writes counted here)
+    if conn.dialect.name == "postgresql" and _one_act_one_row(acts, figures):
+        # A check-in or an award: the usual case, in one round trip.
+        [((resident_id, month), (delta, village_id, shard))] = acts.items()
+        key = (village_id, month, shard)
+        params = {"village_id": village_id, "month": month, "shard": shard, **figures[key]}
+        _ACT_AND_TALLY.execute(conn, {**params, "resident_id": resident_id, "acts": delta})
+        return
     for (resident_id, month), (delta, village_id, shard) in sorted(acts.items()):
         if not delta:
             continue
@@ -225,6 +265,14 @@ def apply_pending(session: Session) -> None:
     ]
     for row in rows:  # in key order: concurrent writers lock shared rows in one order
         _UPSERT_TALLY.execute(conn, row)
+
+
+def _one_act_one_row(acts: dict, figures: dict) -> bool:
+    """One resident's act, and no tally row but the one it counts in."""
+    if len(acts) != 1:
+        return False
+    [((_, month), (delta, village_id, shard))] = acts.items()
+    return bool(delta) and set(figures) <= {(village_id, month, shard)}
 
 
 def _innermost_first(txn: SessionTransaction, dropped: SessionTransaction) -> bool:

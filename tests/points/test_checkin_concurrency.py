@@ -1,8 +1,10 @@
-"""24 phones scan one card at once: exactly one attendance and one award."""
+"""24 phones scan one card at once: exactly one attendance and one award; an event closes
+while queued scans arrive."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from threading import Barrier
+from threading import Barrier, Event
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +12,8 @@ from sqlalchemy import func, select
 from points import cards, events, ledger, residents, users, villages
 from points.clock import now
 from points.event_models import Attendance
-from points.models import Household, LedgerEntry
+from points.models import Household, LedgerEntry, RuleUnit
+from points.tally_models import VillageMonthTally
 from tests.eventutil import make_rule
 
 pytestmark = pytest.mark.concurrency
@@ -122,3 +125,148 @@ def test_24_parallel_http_scans_of_one_card(live_server):
     assert {b["checked_in_at"] for s_, b in results if s_ == 200} == {first["checked_in_at"]}
     with live_server.db.session(write=False) as s:
         assert s.get(Household, household_id).balance == 7
+
+
+def test_closing_a_volunteer_event_while_queued_scans_arrive(real_db):
+    """A close settles the volunteers checked in, while 40 queued scans (made an hour and
+    55 minutes before the close) arrive: a scan takes the event's lock (shared) and then its
+    household's, the close the event's and then each household's. No scan waits on the close
+    in a circle; each is settled once, by the close or on arrival after it, for the same
+    three half hours."""
+    with real_db.session() as s, s.begin():
+        v = villages.create_village(s, code="conc-close", name="并发收工村")
+        people = [
+            residents.create_resident(
+                s, village_id=v.id, household_number=str(i // 2 + 1), name=f"志愿者{i}"
+            )
+            for i in range(40)
+        ]
+        rule = make_rule(s, v, code="ZY01", points=4, unit=RuleUnit.PER_HOUR)
+        start = now() - timedelta(hours=2)
+        event = events.create_event(
+            s,
+            village_id=v.id,
+            title="清扫河道",
+            kind="volunteer",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            rule_id=rule.id,
+            by_id=None,
+        )
+        events.open_event(s, event, by_id=None)
+        event.opened_at = start  # opened when it started, two hours ago
+        payloads = [cards.payload_for(SECRET, r) for r in people]
+        village_id, event_id = v.id, event.id
+        scanned_at = start + timedelta(minutes=5)
+
+    barrier = Barrier(41)
+
+    def scan(i):
+        barrier.wait()
+        with real_db.session() as s, s.begin():
+            result = events.scan(
+                s,
+                SECRET,
+                village_id=village_id,
+                event_id=event_id,
+                card=payloads[i],
+                scanned_at=scanned_at,
+                client_id=f"queue-{i}",
+                by_id=None,
+            )
+            return result.created
+
+    def close():
+        barrier.wait()
+        time.sleep(0.02)  # some scans before the close, some after
+        with real_db.session() as s, s.begin():
+            events.close_event(s, events.get_event(s, village_id, event_id), by_id=None)
+
+    with ThreadPoolExecutor(max_workers=41) as pool:
+        closing = pool.submit(close)
+        created = list(pool.map(scan, range(40)))
+        closing.result()
+
+    assert created == [True] * 40
+    with real_db.session(write=False) as s:
+        rows = s.scalars(select(Attendance).where(Attendance.event_id == event_id)).all()
+        assert len(rows) == 40
+        assert {(a.half_hours, a.points_awarded) for a in rows} == {(3, 6)}
+        entries = {e.id: e for e in s.scalars(select(LedgerEntry)).all()}
+        for a in rows:  # each attendance points at its own award
+            assert entries[a.entry_id].source_id == a.id
+            assert entries[a.entry_id].amount == 6
+        households = s.scalars(select(Household).where(Household.village_id == village_id)).all()
+        assert sorted(h.balance for h in households) == [12] * 20
+        assert ledger.verify(s, village_id=village_id).ok
+        month = s.execute(
+            select(
+                func.sum(VillageMonthTally.checkins),
+                func.sum(VillageMonthTally.participants),
+                func.sum(VillageMonthTally.awarded),
+            ).where(VillageMonthTally.village_id == village_id)
+        ).one()
+        assert tuple(month) == (40, 40, 240)
+
+
+def test_a_scan_waits_for_a_close_in_progress_before_locking_its_household(real_db):
+    """The close holds the event and is about to settle a household whose second member's
+    scan arrives: the scan must wait on the event before it locks the household, or the two
+    would wait on each other (PostgreSQL would end one after its deadlock timeout)."""
+    with real_db.session() as s, s.begin():
+        v = villages.create_village(s, code="conc-order", name="锁序村")
+        first = residents.create_resident(s, village_id=v.id, household_number="1", name="甲")
+        second = residents.create_resident(s, village_id=v.id, household_number="1", name="乙")
+        rule = make_rule(s, v, code="ZY02", points=4, unit=RuleUnit.PER_HOUR)
+        start = now() - timedelta(hours=2)
+        event = events.create_event(
+            s,
+            village_id=v.id,
+            title="修桥",
+            kind="volunteer",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            rule_id=rule.id,
+            by_id=None,
+        )
+        events.open_event(s, event, by_id=None)
+        event.opened_at = start
+        events.scan(
+            s,
+            SECRET,
+            village_id=v.id,
+            event_id=event.id,
+            card=cards.payload_for(SECRET, first),
+            scanned_at=start + timedelta(minutes=5),
+            by_id=None,
+        )
+        payload, village_id, event_id = cards.payload_for(SECRET, second), v.id, event.id
+        household_id = first.household_id
+    scan_started = Event()
+
+    def late_scan():
+        with real_db.session() as s, s.begin():
+            scan_started.set()
+            return events.scan(
+                s,
+                SECRET,
+                village_id=village_id,
+                event_id=event_id,
+                card=payload,
+                scanned_at=start + timedelta(minutes=5),
+                by_id=None,
+            ).points_awarded
+
+    with real_db.session() as s, s.begin():
+        ev = events.get_event(s, village_id, event_id, lock=True)  # the close's first lock
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scanned = pool.submit(late_scan)
+            scan_started.wait()
+            time.sleep(0.3)  # the scan is now waiting on its first lock
+            ledger.lock_household(s, household_id)  # the close's second
+            events.close_event(s, ev, by_id=None)
+            s.commit()
+            assert scanned.result(timeout=30) == 6  # settled on arrival, after the close
+    with real_db.session(write=False) as s:
+        assert s.get(Household, household_id).balance == 12
+        assert ledger.verify(s, village_id=village_id).ok

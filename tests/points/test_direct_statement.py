@@ -82,5 +82,5 @@ def test_a_write_on_sqlite_outside_its_write_transaction_is_refused(engine):
         pytest.skip("SQLite's write lock")
     with engine.connect() as conn:
         with pytest.raises(RuntimeError, match="inside its write transaction"):
-            events._SET_ENTRY.execute(conn, {"attendance_id": 0, "new_entry_id": None})
+            ledger._UPDATE_FIGURES.execute(conn, {"household_id": 0})
         assert conn.connection.dbapi_connection.in_transaction is False
