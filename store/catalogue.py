@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import ARRAY, JSON, Integer, Row, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from points import audit
-from points.db import begin_write
+from points.db import DirectStatement, begin_write
 from points.errors import NotFound, ValidationFailed
 from store.errors import DuplicateItemName
 from store.models import Item
@@ -210,11 +210,28 @@ _ITEM_ROWS = select(
     _ITEMS.c.active,
     _ITEMS.c.monthly_limit,
     _ITEMS.c.stock,
-).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)), _ITEMS.c.village_id == bindparam("v"))
+).where(_ITEMS.c.village_id == bindparam("v"))
+# The ids as one parameter (a direct statement takes no expanding IN): an array on
+# PostgreSQL, a JSON list on SQLite.
+_ITEM_ROWS_BY_DIALECT = {
+    "postgresql": DirectStatement(
+        _ITEM_ROWS.where(_ITEMS.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+    ),
+    "sqlite": DirectStatement(
+        _ITEM_ROWS.where(
+            _ITEMS.c.id.in_(
+                select(func.json_each(bindparam("ids", type_=JSON)).table_valued("value"))
+            )
+        )
+    ),
+}
 
 
 def read_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Row]:
     """What a redemption needs of the village's items, as they are now: plain rows, unlocked
     (its stock changes are conditional updates, see :func:`store.stock.take_for_order`)."""
-    rows = session.connection().execute(_ITEM_ROWS, {"ids": sorted(set(item_ids)), "v": village_id})
+    conn = session.connection()
+    rows = _ITEM_ROWS_BY_DIALECT[conn.dialect.name].all(
+        conn, {"ids": sorted(set(item_ids)), "v": village_id}
+    )
     return {row.id: row for row in rows}

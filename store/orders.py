@@ -182,17 +182,46 @@ _HEADING = DirectStatement(
 )
 
 
+# PostgreSQL: the heading and the household's lock (its figures, as ledger.lock_figures
+# reads them) in one round trip. No row: the village or the household is missing.
+_HEADING_AND_FIGURES = DirectStatement(
+    _HEADING.statement.add_columns(*ledger.FIGURE_COLUMNS)
+    .where(Household.__table__.c.id == bindparam("household_id"))
+    .with_for_update(of=Household.__table__)
+)
+
+
 def _heading(
-    session: Session, village_id: int, clerk_id: int | None
+    session: Session, village_id: int, clerk_id: int | None, row: Row | None = None
 ) -> tuple[ZoneInfo, str | None]:
-    """The village's zone (kept for :func:`points.villages.zone_of`) and the clerk's name."""
-    row = _HEADING.first(session.connection(), {"village_id": village_id, "clerk_id": clerk_id})
+    """The village's zone (kept for :func:`points.villages.zone_of`) and the clerk's name,
+    from ``row`` when it has been read with them."""
     if row is None:
-        raise NotFound("village")
-    timezone, full_name, resident_name, username = row
-    remember_zone(session, village_id, timezone)
-    clerk = user_display_name(full_name, resident_name, username) if username else None
-    return ZoneInfo(timezone), clerk
+        params = {"village_id": village_id, "clerk_id": clerk_id}
+        row = _HEADING.first(session.connection(), params)
+        if row is None:
+            raise NotFound("village")
+    remember_zone(session, village_id, row.timezone)
+    clerk = user_display_name(row.full_name, row.name, row.username) if row.username else None
+    return ZoneInfo(row.timezone), clerk
+
+
+def _read_and_lock(
+    session: Session, village_id: int, household_id: int, clerk_id: int | None, basket: dict
+) -> tuple[ZoneInfo, str | None, dict[int, Row], Row]:
+    """A redemption's reads and its lock: the heading, the items and the household's figures
+    under its lock. On SQLite the reads come first, outside the single write lock; on
+    PostgreSQL the heading and the household's lock are one statement."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        params = {"village_id": village_id, "clerk_id": clerk_id, "household_id": household_id}
+        row = _HEADING_AND_FIGURES.first(conn, params)
+        if row is not None:
+            zone, clerk = _heading(session, village_id, clerk_id, row)
+            return zone, clerk, read_items(session, village_id, basket), row
+    zone, clerk = _heading(session, village_id, clerk_id)
+    items = read_items(session, village_id, basket)
+    return zone, clerk, items, ledger.lock_figures(session, household_id)
 
 
 def redeem(
@@ -211,12 +240,12 @@ def redeem(
     first order instead of redeeming again.
     """
     basket = clean_lines(lines)
-    # Before the lock (on SQLite, the write lock), in plain reads: what does not depend on the
-    # household's figures. The items' stock is taken at the end by conditional updates, right
-    # whatever was read here (on PostgreSQL the items were never locked for this read either).
-    zone, shown_clerk = _heading(session, village_id, clerk_id)
-    items = read_items(session, village_id, basket)
-    household = ledger.lock_figures(session, household_id)
+    # In plain reads, before the lock on SQLite (its single write lock): what does not depend
+    # on the household's figures. The items' stock is taken at the end by conditional updates,
+    # right whatever was read here (the items are not locked for this read on either).
+    zone, shown_clerk, items, household = _read_and_lock(
+        session, village_id, household_id, clerk_id, basket
+    )
     if household.village_id != village_id:
         raise NotFound("household")
     if counter_token is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from points import events, ledger
@@ -57,7 +57,10 @@ def test_a_driver_error_comes_back_as_sqlalchemys(session, village, make_househo
 
 
 def test_statements_needing_sqlalchemy_at_execution_are_refused(session, village):
-    items = DirectStatement(catalogue._ITEM_ROWS)
+    items_table = catalogue.Item.__table__
+    items = DirectStatement(
+        select(items_table.c.id).where(items_table.c.id.in_(bindparam("ids", expanding=True)))
+    )
     with pytest.raises(ValueError, match="not a statement to run directly"):
         # an IN list SQLAlchemy expands at execution
         items.all(session.connection(), {"ids": [1, 2], "v": village.id})
