@@ -258,7 +258,9 @@ def append(
     The entry comes back as plain values (:class:`Appended`): building a mapped object costs
     more than the insert, inside the lock; :func:`post` gives one to callers that want it.
     With ``source_table``, the source row there (``source``'s id) gets the entry's id in its
-    ``entry_id`` (on PostgreSQL in the same round trip as the entry).
+    ``entry_id`` (on PostgreSQL in the same round trip as the entry); for a row written with
+    a plain statement, as a check-in's attendance is: a mapped object of it that the session
+    holds is not updated.
     """
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise ValidationFailed({"amount": "must be a whole number"})
