@@ -40,6 +40,30 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+_SYNC_FORMS_KEPT = 2000  # views and hooks: a few hundred
+
+
+class CunyueFlask(Flask):
+    """Flask, deciding once per view or hook whether it is a coroutine function: Flask asks
+    ``inspect`` at every call, a dozen times in every request (the views and hooks of
+    Cunyue and its extensions are all plain functions)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_forms: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._sync_forms[func]
+        except KeyError:
+            form = super().ensure_sync(func)
+            if len(self._sync_forms) < _SYNC_FORMS_KEPT:  # bounded, whatever a caller passes
+                self._sync_forms[func] = form
+            return form
+        except TypeError:  # not hashable: as Flask does
+            return super().ensure_sync(func)
+
+
 def select_locale() -> str:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
@@ -49,7 +73,7 @@ def select_locale() -> str:
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = CunyueFlask(
         __name__,
         template_folder=str(config.PROJECT_ROOT / "templates"),
         instance_path=str(config.instance_path()),

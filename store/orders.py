@@ -10,12 +10,12 @@ stays, voided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, Row, String, bindparam, case, cast, func, insert, select
+from sqlalchemy import ARRAY, Insert, Row, String, bindparam, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from points import audit, ledger
@@ -280,9 +280,12 @@ def redeem(
     if total > household.balance:
         raise InsufficientPoints(balance=household.balance, needed=total)
     balance_after = household.balance - total  # the household is locked: post agrees
-    conn = session.connection()
-    order_id, number = _INSERT_ORDER[conn.dialect.name].first(
-        conn,
+    shown_lines = tuple(
+        ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
+        for i, q in sorted(basket.items())
+    )
+    order_id, number = _insert_order(
+        session.connection(),
         {
             "day": at.astimezone(zone).strftime("%Y%m%d"),  # the village's day
             "village_id": village_id,
@@ -296,12 +299,8 @@ def redeem(
             "created_at": at,
             "void_reason": "",
         },
+        shown_lines,
     )
-    shown_lines = tuple(
-        ReceiptLine(i, items[i].name, items[i].unit, q, items[i].price, items[i].price * q)
-        for i, q in sorted(basket.items())
-    )
-    _INSERT_LINES.executemany(conn, [{"order_id": order_id, **vars(ln)} for ln in shown_lines])
     ledger.append(
         session,
         household_id=household_id,
@@ -385,10 +384,39 @@ def _insert_order_statement(dialect: str) -> Insert:
     )
 
 
-# Built once: a redemption runs one of these inside the write lock.
-_INSERT_ORDER = {
-    name: DirectStatement(_insert_order_statement(name)) for name in ("sqlite", "postgresql")
-}
+_LINE_COLUMNS = tuple(f.name for f in fields(ReceiptLine))
+
+
+def _order_and_lines_statement():
+    """PostgreSQL: the order and its lines in one round trip, the lines given as one array
+    per column."""
+    order = _insert_order_statement("postgresql").cte("new_order")
+    lines = (
+        func.unnest(
+            *(bindparam(f"lines_{n}", type_=ARRAY(_LINES.c[n].type)) for n in _LINE_COLUMNS)
+        )
+        .table_valued(*_LINE_COLUMNS)
+        .render_derived("line")
+    )
+    insert_lines = insert(_LINES).from_select(
+        ["order_id", *_LINE_COLUMNS], select(order.c.id, *(lines.c[n] for n in _LINE_COLUMNS))
+    )
+    return select(order.c.id, order.c.number).add_cte(insert_lines.cte("new_lines"))
+
+
+# Built once: a redemption runs these inside the write lock.
+_INSERT_ORDER_SQLITE = DirectStatement(_insert_order_statement("sqlite"))
+_ORDER_AND_LINES_POSTGRES = DirectStatement(_order_and_lines_statement())
+
+
+def _insert_order(conn, values: dict[str, Any], lines: tuple[ReceiptLine, ...]) -> tuple[int, str]:
+    """Write a new order and its lines: its id and number."""
+    if conn.dialect.name == "postgresql":
+        columns = {f"lines_{n}": [getattr(line, n) for line in lines] for n in _LINE_COLUMNS}
+        return tuple(_ORDER_AND_LINES_POSTGRES.first(conn, {**values, **columns}))
+    order_id, number = _INSERT_ORDER_SQLITE.first(conn, values)
+    _INSERT_LINES.executemany(conn, [{"order_id": order_id, **vars(line)} for line in lines])
+    return order_id, number
 
 
 def get_order(session: Session, village_id: int, order_id: int) -> Order:

@@ -1,8 +1,10 @@
 """The foundation's API contract: tokens, me, households, residents, errors, isolation."""
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
+from app import _SYNC_FORMS_KEPT
 from points import ledger, residents
 from points.models import EntryKind, Household, IdempotencyRecord, Resident
 from tests.conftest import PASSWORD
@@ -275,3 +277,24 @@ def test_a_write_the_database_refuses_as_a_duplicate_is_a_conflict_not_a_500(
     assert r.status_code == 409
     assert r.json["error"] == "conflict" and r.json["message"] == "与当前状态冲突。"
     assert session.scalar(select(func.count(Household.id)).where(Household.number == "8002")) == 1
+
+
+def test_views_and_hooks_are_checked_for_coroutines_once(app, monkeypatch):
+    seen = []
+
+    def view():
+        return "plain"
+
+    async def coroutine_view():
+        return "async"
+
+    original = Flask.ensure_sync
+    monkeypatch.setattr(Flask, "ensure_sync", lambda self, f: seen.append(f) or original(self, f))
+    assert app.ensure_sync(view) is view
+    assert app.ensure_sync(view) is view
+    assert seen == [view]  # asked once, then remembered
+    for i in range(_SYNC_FORMS_KEPT + 10):  # a caller passing new functions each time
+        app.ensure_sync(lambda i=i: i)
+    assert len(app._sync_forms) == _SYNC_FORMS_KEPT
+    with pytest.raises(RuntimeError, match="async"):  # as Flask: needs its async extra
+        app.ensure_sync(coroutine_view)

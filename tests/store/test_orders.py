@@ -1,6 +1,7 @@
 """Worked examples of the shop's books: redeem, limits, void; balance, stock and chain exact."""
 
 from contextlib import contextmanager
+from dataclasses import astuple
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from store.errors import (
     OutOfStock,
     VoidNeedsSupervisor,
 )
-from store.models import MovementKind, Order, OrderStatus, StockMovement
+from store.models import MovementKind, Order, OrderLine, OrderStatus, StockMovement
 
 
 @pytest.fixture
@@ -81,6 +82,12 @@ def test_redeem_then_void_keeps_books_exact(session, shop):
         ("食用油", 2, 60),
         ("肥皂", 3, 12),
     ]
+    stored = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.item_id)
+    ).all()  # the lines as written: on PostgreSQL in the order's own statement
+    assert [
+        (ln.item_id, ln.item_name, ln.unit, ln.quantity, ln.price, ln.amount) for ln in stored
+    ] == [astuple(ln) for ln in order.lines]
     assert shop.household.balance == 28
     assert (shop.oil.stock, shop.soap.stock) == (3, 7)
     paid = session.scalars(select(LedgerEntry).where(LedgerEntry.source_type == "order")).all()
