@@ -30,5 +30,4 @@ def write_session() -> Session:
 def close_session(_exc: BaseException | None = None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        session.close()  # rolls back what was not committed
