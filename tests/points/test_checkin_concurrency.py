@@ -14,7 +14,7 @@ from points.clock import now
 from points.event_models import Attendance
 from points.models import Household, LedgerEntry, RuleUnit
 from points.tally_models import VillageMonthTally
-from tests.eventutil import make_rule
+from tests.eventutil import make_event, make_rule
 
 pytestmark = pytest.mark.concurrency
 
@@ -127,6 +127,17 @@ def test_24_parallel_http_scans_of_one_card(live_server):
         assert s.get(Household, household_id).balance == 7
 
 
+def _volunteer_event_under_way(s, village, title):
+    """A three-hour volunteer event (4 points an hour) that started and opened two hours ago."""
+    rule = make_rule(s, village, code="ZY01", points=4, unit=RuleUnit.PER_HOUR)
+    event = make_event(
+        s, village, rule, kind="volunteer", start=now() - timedelta(hours=2), hours=3, title=title
+    )
+    events.open_event(s, event, by_id=None)
+    event.opened_at = event.starts_at  # opened when it started
+    return event
+
+
 def test_closing_a_volunteer_event_while_queued_scans_arrive(real_db):
     """A close settles the volunteers checked in, while 40 queued scans (made an hour and
     55 minutes before the close) arrive: a scan takes the event's lock (shared) and then its
@@ -141,20 +152,8 @@ def test_closing_a_volunteer_event_while_queued_scans_arrive(real_db):
             )
             for i in range(40)
         ]
-        rule = make_rule(s, v, code="ZY01", points=4, unit=RuleUnit.PER_HOUR)
-        start = now() - timedelta(hours=2)
-        event = events.create_event(
-            s,
-            village_id=v.id,
-            title="清扫河道",
-            kind="volunteer",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            rule_id=rule.id,
-            by_id=None,
-        )
-        events.open_event(s, event, by_id=None)
-        event.opened_at = start  # opened when it started, two hours ago
+        event = _volunteer_event_under_way(s, v, "清扫河道")
+        start = event.starts_at
         payloads = [cards.payload_for(SECRET, r) for r in people]
         village_id, event_id = v.id, event.id
         scanned_at = start + timedelta(minutes=5)
@@ -217,20 +216,8 @@ def test_a_scan_waits_for_a_close_in_progress_before_locking_its_household(real_
         v = villages.create_village(s, code="conc-order", name="锁序村")
         first = residents.create_resident(s, village_id=v.id, household_number="1", name="甲")
         second = residents.create_resident(s, village_id=v.id, household_number="1", name="乙")
-        rule = make_rule(s, v, code="ZY02", points=4, unit=RuleUnit.PER_HOUR)
-        start = now() - timedelta(hours=2)
-        event = events.create_event(
-            s,
-            village_id=v.id,
-            title="修桥",
-            kind="volunteer",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            rule_id=rule.id,
-            by_id=None,
-        )
-        events.open_event(s, event, by_id=None)
-        event.opened_at = start
+        event = _volunteer_event_under_way(s, v, "修桥")
+        start = event.starts_at
         events.scan(
             s,
             SECRET,
