@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -40,28 +41,25 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-_SYNC_FORMS_KEPT = 2000  # views and hooks: a few hundred
-
-
 class CunyueFlask(Flask):
-    """Flask, deciding once per view or hook whether it is a coroutine function: Flask asks
-    ``inspect`` at every call, a dozen times in every request (the views and hooks of
-    Cunyue and its extensions are all plain functions)."""
+    """Flask, deciding once per function body whether a view or hook is a coroutine
+    function: Flask asks ``inspect`` at every call, a dozen times in every request (the
+    views and hooks of Cunyue and its extensions are all plain functions). The answer is
+    kept by code object, which a fresh closure or a fresh view's bound method shares with
+    the ones before it, so what is kept does not grow with the requests."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sync_forms: dict[Any, Any] = {}
+        self._coroutine_code: dict[Any, bool] = {}
 
     def ensure_sync(self, func: Any) -> Any:
-        try:
-            return self._sync_forms[func]
-        except KeyError:
-            form = super().ensure_sync(func)
-            if len(self._sync_forms) < _SYNC_FORMS_KEPT:  # bounded, whatever a caller passes
-                self._sync_forms[func] = form
-            return form
-        except TypeError:  # not hashable: as Flask does
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        if code is None:  # a partial, a callable object: as Flask does
             return super().ensure_sync(func)
+        is_coroutine = self._coroutine_code.get(code)
+        if is_coroutine is None:
+            is_coroutine = self._coroutine_code[code] = inspect.iscoroutinefunction(func)
+        return super().ensure_sync(func) if is_coroutine else func
 
 
 def select_locale() -> str:

@@ -387,13 +387,22 @@ def _insert_order_statement(dialect: str) -> Insert:
 _LINE_COLUMNS = tuple(f.name for f in fields(ReceiptLine))
 
 
+def _array_element(column_type: Any) -> Any:
+    """An array parameter's element type for a column: text without the column's length,
+    which a cast of the array would cut values to without an error (the insert checks it)."""
+    return String() if isinstance(column_type, String) else column_type
+
+
 def _order_and_lines_statement():
     """PostgreSQL: the order and its lines in one round trip, the lines given as one array
     per column."""
     order = _insert_order_statement("postgresql").cte("new_order")
     lines = (
         func.unnest(
-            *(bindparam(f"lines_{n}", type_=ARRAY(_LINES.c[n].type)) for n in _LINE_COLUMNS)
+            *(
+                bindparam(f"lines_{n}", type_=ARRAY(_array_element(_LINES.c[n].type)))
+                for n in _LINE_COLUMNS
+            )
         )
         .table_valued(*_LINE_COLUMNS)
         .render_derived("line")

@@ -1,10 +1,10 @@
 """The foundation's API contract: tokens, me, households, residents, errors, isolation."""
 
+import inspect
+
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
-from app import _SYNC_FORMS_KEPT
 from points import ledger, residents
 from points.models import EntryKind, Household, IdempotencyRecord, Resident
 from tests.conftest import PASSWORD
@@ -280,7 +280,9 @@ def test_a_write_the_database_refuses_as_a_duplicate_is_a_conflict_not_a_500(
 
 
 def test_views_and_hooks_are_checked_for_coroutines_once(app, monkeypatch):
-    seen = []
+    asked = []
+    check = inspect.iscoroutinefunction
+    monkeypatch.setattr(inspect, "iscoroutinefunction", lambda f: asked.append(f) or check(f))
 
     def view():
         return "plain"
@@ -288,13 +290,11 @@ def test_views_and_hooks_are_checked_for_coroutines_once(app, monkeypatch):
     async def coroutine_view():
         return "async"
 
-    original = Flask.ensure_sync
-    monkeypatch.setattr(Flask, "ensure_sync", lambda self, f: seen.append(f) or original(self, f))
     assert app.ensure_sync(view) is view
     assert app.ensure_sync(view) is view
-    assert seen == [view]  # asked once, then remembered
-    for i in range(_SYNC_FORMS_KEPT + 10):  # a caller passing new functions each time
-        app.ensure_sync(lambda i=i: i)
-    assert len(app._sync_forms) == _SYNC_FORMS_KEPT
+    assert asked == [view]  # asked once, then remembered
+    closures = [lambda i=i: i for i in range(50)]  # as a hook made afresh for each request
+    assert [app.ensure_sync(f) for f in closures] == closures
+    assert asked == [view, closures[0]]  # one body: asked once, one answer kept
     with pytest.raises(RuntimeError, match="async"):  # as Flask: needs its async extra
         app.ensure_sync(coroutine_view)

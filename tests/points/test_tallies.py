@@ -81,9 +81,14 @@ def recounted(session, village) -> tuple[dict, Counter]:
     return flows, stocks
 
 
-@pytest.fixture
-def books(session, village, other_village, make_household, make_resident, make_user, fixed_clock):
-    """A month and a half of a village's books: every kind of entry, check-ins, an undo."""
+@pytest.fixture(params=["one commit", "a commit a step"])
+def books(
+    request, session, village, other_village, make_household, make_resident, make_user, fixed_clock
+):
+    """A month and a half of a village's books: every kind of entry, check-ins, an undo.
+    Written in one transaction, or committing after each step: then a step's one act and
+    its tally row are one statement on PostgreSQL (the general loop runs otherwise)."""
+    step = session.commit if request.param == "a commit a step" else lambda: None
     h1, h2, h3 = (make_household(village, n) for n in ("1", "2", "3"))
     a, b = make_resident(village, h1, name="甲"), make_resident(village, h1, name="甲妻")
     c, d = make_resident(village, h2, name="乙"), make_resident(village, h3, name="丙")
@@ -95,37 +100,48 @@ def books(session, village, other_village, make_household, make_resident, make_u
         session, household_id=h1.id, amount=30, kind=EntryKind.AWARD, resident_id=a.id,
         at=last_month,
     )  # fmt: skip
+    step()
     ledger.post(
         session, household_id=h2.id, amount=12, kind=EntryKind.AWARD, resident_id=c.id,
         at=last_month,
     )  # fmt: skip
+    step()
     ledger.post(
         session, household_id=h2.id, amount=-3, kind=EntryKind.DEDUCTION, resident_id=c.id,
         at=last_month,
     )  # fmt: skip
+    step()
     ledger.post(session, household_id=h2.id, amount=-4, kind=EntryKind.REDEMPTION, at=last_month)
+    step()
     # November: awards (one to a resident with no other act), a correction of October's award
     ledger.post(session, household_id=h1.id, amount=20, kind=EntryKind.AWARD, resident_id=b.id)
+    step()
     ledger.post(session, household_id=h3.id, amount=5, kind=EntryKind.AWARD, resident_id=d.id)
+    step()
     ledger.correct(session, entry_id=old.id, reason="记错了户", created_by_id=admin.id)
+    step()
     # a meeting: three check-ins, one undone (its award is corrected with it)
     rule = make_rule(session, village, points=2)
     event = make_event(session, village, rule, start=fixed_clock.now)
     events.open_event(session, event, by_id=None)
     for who in (a, c, d):
         events.check_in(session, event=event, resident=who, method="manual", by_id=None)
+        step()
     undone = events.find_attendance(session, event.id, d.id)
     events.undo_checkin(session, attendance=undone, reason="扫错了人", by_id=admin.id)
+    step()
     # the shop: a redemption, and a voided one
     item = catalogue.create_item(
         session, village_id=village.id, data={"name": "食用油", "price": 3}, stock=9, by_id=None
     )
     line = [{"item_id": item.id, "quantity": 1}]
     orders.redeem(session, village_id=village.id, household_id=h1.id, lines=line, clerk_id=admin.id)
+    step()
     bad = orders.redeem(
         session, village_id=village.id, household_id=h2.id, lines=line, clerk_id=admin.id
     )
     orders.void(session, village=village, order_id=bad.id, reason="退货", by=admin)
+    step()
     # 积分清零 on 1 January (next year): every balance goes
     expiry.set_expiry(session, village, mode="annual", month=1, day=1, by_id=None)
     fixed_clock.now = fixed_clock.now.replace(year=2027, month=1, day=2)
