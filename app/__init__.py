@@ -53,8 +53,11 @@ class CunyueFlask(Flask):
         self._coroutine_code: dict[Any, bool] = {}
 
     def ensure_sync(self, func: Any) -> Any:
-        code = getattr(getattr(func, "__func__", func), "__code__", None)
-        if code is None:  # a partial, a callable object: as Flask does
+        plain = getattr(func, "__func__", func)
+        code = getattr(plain, "__code__", None)
+        if code is None or hasattr(plain, "_is_coroutine_marker"):
+            # a partial, a callable object, or a function marked a coroutine function one by
+            # one (inspect.markcoroutinefunction): as Flask does
             return super().ensure_sync(func)
         is_coroutine = self._coroutine_code.get(code)
         if is_coroutine is None:

@@ -2,7 +2,7 @@
 
 A meeting check-in awards the event's rule at once; volunteer work awards per hour at
 check-out, in half-hour steps bounded by the event's times; closing an event settles anyone
-not checked out at the event's end. Awards go through :func:`points.ledger.post` with the
+not checked out at the event's end. Awards go through :func:`points.ledger.append` with the
 household locked, in the caller's transaction, and respect the rule's monthly cap. One
 active attendance per (event, resident) is a database constraint (a partial unique index): a
 repeat scan returns it. An undone check-in stays as a row with its reason and its reversed
@@ -221,7 +221,7 @@ def create_event(
 
 def get_event(session: Session, village_id: int, event_id: int, *, lock: bool = False) -> Event:
     """The event; ``lock`` takes it FOR UPDATE (state changes; on SQLite the write lock).
-    Scans take a shared lock instead (:func:`hold_for_scan`)."""
+    Scans take a shared lock instead (:func:`_hold_scan`, :func:`hold_for_scan`)."""
     # The rule and its versions in the same query: a scan needs the version of the day.
     stmt = (
         select(Event)

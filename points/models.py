@@ -435,7 +435,7 @@ class EntryKind(enum.StrEnum):
 class LedgerEntry(Base):
     """流水: one immutable change of a household's points, linked into its hash chain.
 
-    Written only by :func:`points.ledger.post`; never updated or deleted.
+    Written only by :func:`points.ledger.append`; never updated or deleted.
     """
 
     __tablename__ = "ledger_entries"

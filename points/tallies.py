@@ -242,11 +242,10 @@ def apply_pending(session: Session) -> None:
             current[0] += delta
     conn = session.connection()
     begin_write(conn)  # as the first write would (a no-op after the writes counted here)
-    if conn.dialect.name == "postgresql" and _one_act_one_row(acts, figures):
-        # A check-in or an award: the usual case, in one round trip.
-        [((resident_id, month), (delta, village_id, shard))] = acts.items()
-        key = (village_id, month, shard)
-        params = {"village_id": village_id, "month": month, "shard": shard, **figures[key]}
+    single = _single_act(acts, figures) if conn.dialect.name == "postgresql" else None
+    if single is not None:  # a check-in or an award: the usual case, in one round trip
+        resident_id, delta, key = single
+        params = dict(zip(("village_id", "month", "shard"), key, strict=True), **figures[key])
         _ACT_AND_TALLY.execute(conn, {**params, "resident_id": resident_id, "acts": delta})
         return
     for (resident_id, month), (delta, village_id, shard) in sorted(acts.items()):
@@ -267,12 +266,14 @@ def apply_pending(session: Session) -> None:
         _UPSERT_TALLY.execute(conn, row)
 
 
-def _one_act_one_row(acts: dict, figures: dict) -> bool:
-    """One resident's act, and no tally row but the one it counts in."""
+def _single_act(acts: dict, figures: dict) -> tuple[int, int, tuple] | None:
+    """(resident, delta, tally key) when the changes are one resident's act and no tally
+    row but the one it counts in; None otherwise."""
     if len(acts) != 1:
-        return False
-    [((_, month), (delta, village_id, shard))] = acts.items()
-    return bool(delta) and set(figures) <= {(village_id, month, shard)}
+        return None
+    [((resident_id, month), (delta, village_id, shard))] = acts.items()
+    key = (village_id, month, shard)
+    return (resident_id, delta, key) if delta and set(figures) <= {key} else None
 
 
 def _innermost_first(txn: SessionTransaction, dropped: SessionTransaction) -> bool:

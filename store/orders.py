@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Insert, Row, String, bindparam, case, cast, func, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from points import audit, ledger
@@ -418,7 +419,9 @@ _INSERT_ORDER_SQLITE = DirectStatement(_insert_order_statement("sqlite"))
 _ORDER_AND_LINES_POSTGRES = DirectStatement(_order_and_lines_statement())
 
 
-def _insert_order(conn, values: dict[str, Any], lines: tuple[ReceiptLine, ...]) -> tuple[int, str]:
+def _insert_order(
+    conn: Connection, values: dict[str, Any], lines: tuple[ReceiptLine, ...]
+) -> tuple[int, str]:
     """Write a new order and its lines: its id and number."""
     if conn.dialect.name == "postgresql":
         columns = {f"lines_{n}": [getattr(line, n) for line in lines] for n in _LINE_COLUMNS}
