@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from points import events, ledger
-from points.db import DirectStatement
+from points.db import _CURSOR, DirectStatement
 from points.event_models import EventStatus
 from points.models import EntryKind, Household, LedgerEntry
 from store import catalogue
@@ -54,6 +54,9 @@ def test_a_driver_error_comes_back_as_sqlalchemys(session, village, make_househo
     with pytest.raises(IntegrityError):  # (household, seq) again
         ledger._INSERT_ENTRY.scalar(session.connection(), values)
     savepoint.rollback()
+    # The shared cursor serves the next statement after the error.
+    figures = ledger.lock_figures(session, household.id)
+    assert (figures.balance, figures.ledger_seq) == (3, 1)
 
 
 def test_statements_needing_sqlalchemy_at_execution_are_refused(session, village):
@@ -87,3 +90,15 @@ def test_a_write_on_sqlite_outside_its_write_transaction_is_refused(engine):
         with pytest.raises(RuntimeError, match="inside its write transaction"):
             ledger._UPDATE_FIGURES.execute(conn, {"household_id": 0})
         assert conn.connection.dbapi_connection.in_transaction is False
+
+
+def test_a_connection_keeps_one_cursor_and_a_replaced_connection_gets_a_new_one(engine):
+    echo = DirectStatement(select(bindparam("n", type_=Integer).label("n")))
+    with engine.connect() as conn:
+        assert echo.scalar(conn, {"n": 1}) == 1
+        cursor = conn.connection.info[_CURSOR]
+        assert echo.scalar(conn, {"n": 2}) == 2
+        assert conn.connection.info[_CURSOR] is cursor
+        conn.invalidate()  # as after a lost connection: the pool opens a new one
+        assert echo.scalar(conn, {"n": 3}) == 3
+        assert conn.connection.info[_CURSOR] is not cursor
