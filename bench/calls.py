@@ -4,13 +4,15 @@ redemption, Cunyue against the bare endpoint, with no server or load tool in bet
 ``python -m bench.calls`` (SQLite) or ``python -m bench.calls --db postgresql``. The calls
 are counted by cProfile and do not move between runs, so they show what a change to the
 request path saves where the throughput runs are too noisy to; the CPU times are medians of
-several rounds (without the profiler).
+several rounds (without the profiler). ``--stages`` also splits a Cunyue request's CPU time
+among the stages of its handling (authentication, the service, the commit, ...).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import json
 import os
 import pstats
@@ -133,11 +135,71 @@ class _Runner:
         return spent / n
 
 
+# (where, attribute, stage): the stages of a request, timed by wrapping these callables.
+# Nested stages (indented) are part of the one above them.
+_STAGES = (
+    ("flask.app:Flask", "wsgi_app", "whole request, in the WSGI app"),
+    ("flask.app:Flask", "request_context", "request context built"),
+    ("flask.app:Flask", "preprocess_request", "before-request hooks"),
+    ("points.users", "actor_for_token", "  bearer token's user (first statement)"),
+    ("sqlalchemy.engine.default:DefaultDialect", "_do_ping_w_event", "    pool's pre-ping"),
+    ("marshmallow:Schema", "load", "request body checked"),
+    ("points.events", "scan", "service: events.scan"),
+    ("store.orders", "redeem", "service: orders.redeem"),
+    ("sqlalchemy.orm:Session", "commit", "session commit"),
+    ("points.tallies", "apply_pending", "  tallies written"),
+    ("sqlalchemy.engine.default:DefaultDialect", "do_commit", "  driver's commit"),
+    ("app.api.common", "_json", "JSON answer built"),
+    ("flask.app:Flask", "process_response", "after-request hooks"),
+    ("flask.app:Flask", "do_teardown_appcontext", "session closed"),
+    ("points.db:DirectStatement", "_run", "all direct statements (in the stages above)"),
+)
+
+
+def _timed_stages() -> tuple[dict[str, float], list]:
+    """Wrap the stages' callables to add up their CPU time; returns the sums and the undo."""
+    import importlib
+
+    spent: dict[str, float] = dict.fromkeys((s[2] for s in _STAGES), 0.0)
+    undo = []
+    for where, name, stage in _STAGES:
+        module, _, owner = where.partition(":")
+        target = importlib.import_module(module)
+        if owner:
+            target = getattr(target, owner)
+        original = target.__dict__[name] if owner else getattr(target, name)
+
+        def timed(*args, _original=original, _stage=stage, **kwargs):
+            began = time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_stage] += time.process_time() - began
+
+        setattr(target, name, functools.wraps(original)(timed))
+        undo.append((target, name, original))
+    return spent, undo
+
+
+def stages(runner: _Runner, mode: str, n: int) -> None:
+    """Print a Cunyue request's CPU time per stage (ms a request, wrappers' own cost in)."""
+    spent, undo = _timed_stages()
+    try:
+        runner.run(mode, "Cunyue", n)
+    finally:
+        for target, name, original in reversed(undo):
+            setattr(target, name, original)
+    for stage, seconds in spent.items():
+        if seconds:
+            print(f"  {mode} | {stage} | {seconds / n * 1000:.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.calls")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=300, help="per measurement")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--stages", action="store_true", help="CPU time by stage of a request")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cunyue-calls-"))
     url = f"sqlite:///{tmp / 'calls.db'}" if args.db == "sqlite" else PG_BASE + "cunyue_calls"
@@ -154,6 +216,10 @@ def main() -> None:
                 runner.run(mode, target, args.requests) for _ in range(args.rounds)
             )
             print(f"{mode} | {target} | {calls:,.0f} | {cpu * 1000:.2f}", flush=True)
+    if args.stages:
+        print("request | stage | CPU ms a request (wrapped callables; nested stages indented)")
+        for mode in ("check-in", "redemption"):
+            stages(runner, mode, args.requests)
 
 
 if __name__ == "__main__":
