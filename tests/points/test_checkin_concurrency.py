@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from threading import Barrier, Event
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from points import cards, events, ledger, residents, users, villages
 from points.clock import now
@@ -208,6 +208,29 @@ def test_closing_a_volunteer_event_while_queued_scans_arrive(real_db):
         assert tuple(month) == (40, 40, 240)
 
 
+def _wait_for_a_lock_waiter(database, timeout: float = 10.0) -> None:
+    """Return once another transaction waits on a row lock (PostgreSQL: seen in
+    ``pg_stat_activity``); on SQLite, whose writers queue for one lock in this process,
+    after a pause long enough for the waiter to get there."""
+    if database.is_sqlite:
+        time.sleep(0.3)
+        return
+    deadline = time.monotonic() + timeout
+    with database.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            conn.rollback()
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no transaction came to wait on a lock")
+
+
 def test_a_scan_waits_for_a_close_in_progress_before_locking_its_household(real_db):
     """The close holds the event and is about to settle a household whose second member's
     scan arrives: the scan must wait on the event before it locks the household, or the two
@@ -249,7 +272,7 @@ def test_a_scan_waits_for_a_close_in_progress_before_locking_its_household(real_
         with ThreadPoolExecutor(max_workers=1) as pool:
             scanned = pool.submit(late_scan)
             scan_started.wait()
-            time.sleep(0.3)  # the scan is now waiting on its first lock
+            _wait_for_a_lock_waiter(real_db)  # the scan is now waiting on its first lock
             ledger.lock_household(s, household_id)  # the close's second
             events.close_event(s, ev, by_id=None)
             s.commit()
