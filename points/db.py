@@ -13,6 +13,7 @@ starts plain deferred transactions. On PostgreSQL services lock rows with
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -414,10 +415,16 @@ class DirectStatement:
                 arguments = [form.arguments(p) for p in many]
                 cursor.executemany(form.sql, arguments)
             rows = cursor.fetchall() if form.row is not None else None
-        except conn.dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                form.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
-            ) from exc
+        except BaseException as exc:
+            # A statement that failed part way may still be running on the cursor (sqlite3
+            # when a row cannot be read: it would hold its snapshot and keep the WAL from
+            # being checkpointed): the connection's next statement gets a new cursor.
+            _drop_cursor(pooled, cursor)
+            if isinstance(exc, conn.dialect.loaded_dbapi.Error):
+                raise DBAPIError.instance(
+                    form.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+                ) from exc
+            raise
         return form, rows
 
     def execute(self, conn: Connection, params: dict[str, Any]) -> None:
@@ -449,13 +456,22 @@ def _cursor_of(pooled: Any, dbapi_connection: Any) -> Any:
 
     A statement fetches all its rows before the next runs, so one cursor serves them all;
     making one per statement was a third of a statement's Python time on PostgreSQL (a
-    psycopg cursor builds its adapters). It is kept in the pool's per-connection ``info``,
-    which is emptied when the connection is closed or replaced, and is checked to belong to
-    the driver's connection in hand."""
+    psycopg cursor builds its adapters). It is kept in the pool's per-connection ``info``
+    (which the pool empties at the first checkout after the driver's connection was closed
+    or replaced) and is checked to belong to the driver's connection in hand. A statement
+    that fails drops it (:func:`_drop_cursor`)."""
     cursor = pooled.info.get(_CURSOR)
     if cursor is None or cursor.connection is not dbapi_connection:
         cursor = pooled.info[_CURSOR] = dbapi_connection.cursor()
     return cursor
+
+
+def _drop_cursor(pooled: Any, cursor: Any) -> None:
+    if pooled.info.get(_CURSOR) is cursor:
+        del pooled.info[_CURSOR]
+    # The connection may be gone with the statement: its error is the one to raise.
+    with contextlib.suppress(Exception):
+        cursor.close()
 
 
 class _DirectForm:
@@ -502,7 +518,7 @@ class _DirectForm:
 
     def arguments(self, params: dict[str, Any]) -> Any:
         values = []
-        for _, key, processor, constant in self._order or self._binds:
+        for _, key, processor, constant in self._binds if self._order is None else self._order:
             if key is None:
                 values.append(constant)
             else:

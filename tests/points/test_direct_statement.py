@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Integer, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from points import events, ledger
-from points.db import _CURSOR, DirectStatement
+from points.db import _CURSOR, DirectStatement, begin_write, make_engine
 from points.event_models import EventStatus
 from points.models import EntryKind, Household, LedgerEntry
 from store import catalogue
@@ -102,3 +102,30 @@ def test_a_connection_keeps_one_cursor_and_a_replaced_connection_gets_a_new_one(
         conn.invalidate()  # as after a lost connection: the pool opens a new one
         assert echo.scalar(conn, {"n": 3}) == 3
         assert conn.connection.info[_CURSOR] is not cursor
+
+
+def test_a_statement_failing_part_way_leaves_nothing_running_on_the_connection(tmp_path):
+    # sqlite3 fails on a row it cannot decode after the statement has started: a cursor kept
+    # with that statement running would hold its snapshot, so the connection would not see
+    # later commits and could not take the write lock.
+    engine = make_engine(f"sqlite:///{tmp_path / 'direct.db'}")
+    table = Table("words", MetaData(), Column("id", Integer, primary_key=True), Column("s", Text))
+    table.create(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO words (s) VALUES ('甲'), (CAST(x'ff' AS TEXT)), ('乙')")
+    words = DirectStatement(select(table.c.s).order_by(table.c.id))
+    try:
+        with engine.connect() as conn:
+            with pytest.raises(DBAPIError):
+                words.all(conn, {})
+            assert _CURSOR not in conn.connection.info
+            conn.rollback()
+            with engine.begin() as other:  # another connection's commit
+                other.exec_driver_sql("INSERT INTO words (s) VALUES ('丙')")
+            # read through SQLAlchemy's own cursor, as the rest of a request would
+            assert conn.exec_driver_sql("SELECT count(*) FROM words").scalar() == 4
+            conn.rollback()
+            with conn.begin():
+                begin_write(conn)  # the write lock is free to take
+    finally:
+        engine.dispose()
