@@ -504,6 +504,8 @@ class _DirectForm:
         self._order = (
             [by_name[name] for name in compiled.positiontup] if compiled.positional else None
         )
+        # (parameter key or None, processor, constant), in the order the driver takes them
+        self._plan = [b[1:] for b in (self._binds if self._order is None else self._order)]
         columns = list(getattr(statement, "exported_columns", ()))  # none: no rows back
         if columns:
             names = [c.key for c in columns]
@@ -517,13 +519,14 @@ class _DirectForm:
             self.row, self._results = None, []
 
     def arguments(self, params: dict[str, Any]) -> Any:
-        values = []
-        for _, key, processor, constant in self._binds if self._order is None else self._order:
-            if key is None:
-                values.append(constant)
-            else:
-                raw = params[key]
-                values.append(processor(raw) if processor is not None and raw is not None else raw)
+        values = [
+            constant
+            if key is None
+            else params[key]
+            if processor is None
+            else (None if (raw := params[key]) is None else processor(raw))
+            for key, processor, constant in self._plan
+        ]
         if self._order is not None:
             return values
         return dict(zip(self._names, values, strict=True))
