@@ -266,6 +266,27 @@ def api(base: str, token: str, method: str, path: str, body: dict | None = None)
     return r.json()
 
 
+def load_database(url: str, households: int, code: str, name: str) -> tuple[dict, dict]:
+    """A fresh database with one village of ``households`` (three residents and three
+    entries each), the bare endpoint's tables, and staff, a rule and a token: the village's
+    figures (``dataset.load``) and the staff's ids (``staff_and_rule``)."""
+    fresh_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        info = dataset.load(
+            conn,
+            village_code=code,
+            village_name=name,
+            households=households,
+            per_household=3,
+            entries_per_household=3,
+            first_award=10_000,  # a village-month total must fit the tallies' integers
+        )
+    bare.create_schema(engine, accounts=households, balance=10**6)
+    engine.dispose()
+    return info, staff_and_rule(url, info["village_id"], info["first_resident"])
+
+
 def throughput(
     report: Report,
     db_name: str,
@@ -276,21 +297,7 @@ def throughput(
     connections: int,
     tmp: Path,
 ) -> None:
-    fresh_database(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        info = dataset.load(
-            conn,
-            village_code="bench",
-            village_name="基准村",
-            households=households,
-            per_household=3,
-            entries_per_household=3,
-            first_award=10_000,  # a village-month total must fit the tallies' integers
-        )
-    bare.create_schema(engine, accounts=households, balance=10**6)
-    engine.dispose()
-    ids = staff_and_rule(url, info["village_id"], info["first_resident"])
+    info, ids = load_database(url, households, "bench", "基准村")
     app_server = Server("app:create_app()", url, None, tmp / f"inst-{db_name}")
     bare_server = Server("bench.bare:create_app()", url, None, tmp / f"inst-{db_name}")
     try:

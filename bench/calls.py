@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import importlib
 import json
 import os
 import pstats
@@ -22,31 +23,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine
 from werkzeug.test import EnvironBuilder
 
-from bench import bare, dataset
-from bench.__main__ import PG_BASE, SECRET, fresh_database, staff_and_rule
+from bench import bare
+from bench.__main__ import PG_BASE, SECRET, load_database
 
 HOUSEHOLDS = 3000
 
 
 def _prepare(url: str, instance: Path) -> dict:
-    fresh_database(url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        info = dataset.load(
-            conn,
-            village_code="calls",
-            village_name="计数村",
-            households=HOUSEHOLDS,
-            per_household=3,
-            entries_per_household=3,
-            first_award=10_000,
-        )
-    bare.create_schema(engine, accounts=HOUSEHOLDS, balance=10**6)
-    engine.dispose()
-    ids = staff_and_rule(url, info["village_id"], info["first_resident"])
+    info, ids = load_database(url, HOUSEHOLDS, "calls", "计数村")
     os.environ.update(
         DATABASE_URL=url,
         SECRET_KEY=SECRET,
@@ -158,8 +144,6 @@ _STAGES = (
 
 def _timed_stages() -> tuple[dict[str, float], list]:
     """Wrap the stages' callables to add up their CPU time; returns the sums and the undo."""
-    import importlib
-
     spent: dict[str, float] = dict.fromkeys((s[2] for s in _STAGES), 0.0)
     undo = []
     for where, name, stage in _STAGES:

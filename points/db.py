@@ -455,8 +455,8 @@ def _cursor_of(pooled: Any, dbapi_connection: Any) -> Any:
     """The driver's cursor that direct statements share on a connection, made once.
 
     A statement fetches all its rows before the next runs, so one cursor serves them all;
-    making one per statement was a third of a statement's Python time on PostgreSQL (a
-    psycopg cursor builds its adapters). It is kept in the pool's per-connection ``info``
+    making one per statement cost a psycopg statement about a fifth of its time (a psycopg
+    cursor builds its adapters: the token look-up, alone, took 83 µs, now 65). It is kept in the pool's per-connection ``info``
     (which the pool empties at the first checkout after the driver's connection was closed
     or replaced) and is checked to belong to the driver's connection in hand. A statement
     that fails drops it (:func:`_drop_cursor`)."""
