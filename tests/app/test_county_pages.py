@@ -15,7 +15,8 @@ from points.users import Actor
 
 
 @pytest.fixture
-def xian(session, village, other_village, make_household, make_resident):
+def xian(session, village, other_village, make_household, make_resident, fixed_clock):
+    # the clock is pinned before the entry is posted, so it lands in November 2026 on any date
     c = county.create_county(session, code="xian", name="某县")
     county.attach_village(session, c, village)
     h = make_household(village, "1")
