@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from points import audit
 from points.clock import now
+from points.db import begin_write
 from points.errors import DomainError, ValidationFailed
 from points.models import Village
 from points.upload_models import Upload
@@ -109,8 +110,10 @@ def set_village_quota(
 
 
 def lock_village(session: Session, village_id: int) -> None:
-    """Hold the village's row so that its uploads are counted one at a time."""
-    if session.get_bind().dialect.name != "sqlite":
+    """Hold the village's row so that its uploads are counted one at a time (SQLite: the
+    write lock, taken before the counts are read)."""
+    begin_write(session)
+    if session.connection().dialect.name != "sqlite":
         session.execute(
             select(Village.id).where(Village.id == village_id).with_for_update(key_share=True)
         )
