@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from points import awards, rules, uploads
 from points.models import Award, AwardStatus, Role
 from points.upload_models import Upload
+from points.uploads import MB
 
 KB = 1024
 
@@ -253,3 +254,27 @@ def test_the_next_upload_removes_due_photos_lazily(client, session, w, fixed_clo
     session.expire_all()
     assert session.get(Award, first).evidence_path is None
     assert len(files_in(w["folder"])) == 1
+
+
+def test_an_items_picture_counts_and_is_written_whole(session, w, tmp_path, monkeypatch):
+    """The shop's item pictures go through the same quotas and the same whole-or-nothing
+    writer as claims' photos."""
+    from store import catalogue, photos
+
+    item = catalogue.create_item(
+        session, village_id=w["village"].id, data={"name": "食用油", "price": 30}, by_id=None
+    )
+    session.commit()
+    _fill_the_disk(monkeypatch)
+    with pytest.raises(uploads.StorageFull):
+        photos.set_photo(session, item, png(300 * KB), tmp_path, by_id=None)
+    session.rollback()
+    assert files_in(tmp_path) == [] and counts(session, w["village"]) == (0, 0)
+    monkeypatch.undo()
+    limits = uploads.UploadLimits(village_bytes=1 * MB)
+    photos.set_photo(session, item, png(600 * KB), tmp_path, by_id=None, limits=limits)
+    session.commit()
+    with pytest.raises(uploads.VillageQuotaExceeded):
+        photos.set_photo(session, item, png(600 * KB), tmp_path, by_id=None, limits=limits)
+    session.rollback()
+    assert len(files_in(tmp_path)) == 1 and counts(session, w["village"]) == (0, 1)
