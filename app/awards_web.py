@@ -7,10 +7,12 @@ import binascii
 from pathlib import Path
 
 from flask import current_app, g, request
+from sqlalchemy.orm import Session
 
 from app.db import SAFE_METHODS, get_session, write_session
 from points import awards, evidence
 from points.errors import ValidationFailed
+from points.uploads import MB, UploadLimits
 
 
 def uploads_dir() -> Path:
@@ -42,10 +44,29 @@ def confirm_lazily(village_id: int) -> None:
     session.expire_all()
 
 
-def store_photo_bytes(data: bytes | None) -> str | None:
+def upload_limits() -> UploadLimits:
+    """The deployment's upload limits, from the settings (see app/config.py)."""
+    c = current_app.config
+    return UploadLimits(
+        user_daily_bytes=c["UPLOAD_USER_DAILY_MB"] * MB,
+        user_per_minute=c["UPLOAD_USER_PER_MINUTE"],
+        village_bytes=c["UPLOAD_VILLAGE_MB"] * MB,
+        disk_reserve_bytes=c["UPLOAD_DISK_RESERVE_MB"] * MB,
+    )
+
+
+def store_photo_bytes(data: bytes | None, session: Session | None = None) -> str | None:
+    """The signed-in user's photo, under the upload quotas, in the request's transaction."""
     if not data:
         return None
-    relative = evidence.store(uploads_dir(), data)
+    relative = evidence.save(
+        session or get_session(),
+        uploads_dir=uploads_dir(),
+        data=data,
+        village=g.user.village,
+        user_id=g.user.id,
+        limits=upload_limits(),
+    )
     g.setdefault("new_photos", []).append(relative)
     return relative
 

@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from points import awards, demo, expiry, ledger, tallies, users, villages
+from app.awards_web import uploads_dir
+from points import awards, demo, evidence, expiry, ledger, tallies, uploads, users, villages
 from points import county as counties
 from points.errors import DomainError, ValidationFailed
 from points.models import ExpiryMode, Village
@@ -193,6 +194,41 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(f"{count} award(s) confirmed")
+
+    @app.cli.command("remove-rejected-photos")
+    @click.option("--village", "village_code", default=None)
+    def remove_rejected_photos(village_code):
+        """Delete the photos of rejected claims whose objection window has passed."""
+        folder = uploads_dir()
+        session = _session()
+        try:
+            with session.begin():
+                if village_code:
+                    targets = [villages.get_village_by_code(session, village_code)]
+                else:
+                    targets = list(session.scalars(select(Village).order_by(Village.id)))
+                count = sum(
+                    evidence.remove_rejected_photos(session, v, uploads_dir=folder) for v in targets
+                )
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"{count} photo(s) removed")
+
+    @app.cli.command("set-upload-quota")
+    @click.option("--village", "village_code", required=True)
+    @click.option("--mb", "megabytes", type=int, default=None, help="empty: the default")
+    def set_upload_quota(village_code, megabytes):
+        """A village's own upload quota in MB (without --mb: back to UPLOAD_VILLAGE_MB)."""
+        session = _session()
+        try:
+            with session.begin():
+                village = villages.get_village_by_code(session, village_code)
+                uploads.set_village_quota(session, village, megabytes, by_id=None)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(
+            f"{village.code}: upload quota " + (f"{megabytes} MB" if megabytes else "default")
+        )
 
     @app.cli.command("expire-points")
     @click.option("--village", "village_code", default=None)

@@ -40,6 +40,11 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def settings() -> dict:
     return {
         "SECRET_KEY": secret_key(),
@@ -47,4 +52,10 @@ def settings() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE": os.environ.get("CUNYUE_SECURE_COOKIES", "0") == "1",
         "UPLOAD_FOLDER": str(instance_path() / "uploads"),
+        # Upload limits (points.uploads.UploadLimits); a village's own quota, set with
+        # `flask --app app set-upload-quota`, replaces UPLOAD_VILLAGE_MB for that village.
+        "UPLOAD_USER_DAILY_MB": _int_env("CUNYUE_UPLOAD_USER_DAILY_MB", 50),
+        "UPLOAD_USER_PER_MINUTE": _int_env("CUNYUE_UPLOAD_USER_PER_MINUTE", 5),
+        "UPLOAD_VILLAGE_MB": _int_env("CUNYUE_UPLOAD_VILLAGE_MB", 2048),
+        "UPLOAD_DISK_RESERVE_MB": _int_env("CUNYUE_UPLOAD_DISK_RESERVE_MB", 64),
     }

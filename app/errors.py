@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, current_app, jsonify, render_template
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError, IntegrityError
@@ -68,6 +68,19 @@ MESSAGES: dict[str, Any] = {
     "duplicate_item_name": _l("An item with that name already exists."),
     "already_voided": _l("This order has already been voided."),
     "void_needs_supervisor": _l("Orders of an earlier day can only be voided by the supervisor."),
+    "upload_rate_limited": _l(
+        "Too many photos in a short time. Please wait a minute and try again."
+    ),
+    "upload_quota_exceeded": _l(
+        "You have uploaded as many photos as allowed in a day. Please try again tomorrow."
+    ),
+    "village_quota_exceeded": _l(
+        "The village's storage for photos is full. Please tell the village committee."
+    ),
+    "storage_full": _l(
+        "The server's disk is full, so the photo was not saved. Nothing was changed. "
+        "Please tell the village committee."
+    ),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -185,13 +198,22 @@ def domain_error_response(exc: DomainError):
     if isinstance(exc, ValidationFailed):
         extra["fields"] = translate_fields(exc.fields)
     if is_api_request():
-        return json_error(exc.status, exc.code, extra)
-    return (
-        render_template(
-            "error.html", code=exc.code, message=message_for(exc.code), fields=extra.get("fields")
-        ),
-        exc.status,
-    )
+        response = json_error(exc.status, exc.code, extra)
+    else:
+        response = current_app.make_response(
+            (
+                render_template(
+                    "error.html",
+                    code=exc.code,
+                    message=message_for(exc.code),
+                    fields=extra.get("fields"),
+                ),
+                exc.status,
+            )
+        )
+    if "retry_after" in exc.details:
+        response.headers["Retry-After"] = str(exc.details["retry_after"])
+    return response
 
 
 def register(app: Flask) -> None:

@@ -108,6 +108,8 @@ class Village(Base):
     )
     expiry_month: Mapped[int] = mapped_column(Integer, default=12)
     expiry_day: Mapped[int] = mapped_column(Integer, default=31)
+    # Total megabytes of uploads the village may keep; None: the deployment's default.
+    upload_quota_mb: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (
@@ -506,6 +508,8 @@ class Award(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # Photo evidence, relative to the instance folder's uploads directory.
     evidence_path: Mapped[str | None] = mapped_column(String(200))
+    # When a rejected claim's photo was deleted (evidence_path is then None).
+    evidence_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -570,3 +574,4 @@ class Objection(Base):
 
 from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
 from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401
+from points.upload_models import Upload  # noqa: E402,F401

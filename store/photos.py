@@ -7,8 +7,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from points import audit
+from points import audit, uploads
 from points.errors import ValidationFailed
+from points.models import Village
+from points.uploads import UploadLimits
 from store.models import Item
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -29,9 +31,18 @@ def photo_type(data: bytes) -> str | None:
 
 
 def set_photo(
-    session: Session, item: Item, data: bytes, directory: Path, *, by_id: int | None
+    session: Session,
+    item: Item,
+    data: bytes,
+    directory: Path,
+    *,
+    by_id: int | None,
+    limits: UploadLimits | None = None,
 ) -> Item:
-    """Store ``data`` as the item's photo under ``directory`` (e.g. instance/uploads)."""
+    """Store ``data`` as the item's photo under ``directory`` (e.g. instance/uploads).
+
+    A picture not yet on disk counts against the upload quotas and is written whole
+    (:mod:`points.uploads`); one already there (the same bytes) is only referred to."""
     if not data:
         raise ValidationFailed({"photo": "required"})
     if len(data) > MAX_BYTES:
@@ -40,12 +51,26 @@ def set_photo(
     if ext is None:
         raise ValidationFailed({"photo": "a JPEG, PNG or WebP picture"})
     name = hashlib.sha256(data).hexdigest() + ext
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    if not path.exists():
-        tmp = path.with_suffix(ext + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    if not (directory / name).exists():
+        village = session.get(Village, item.village_id)
+        uploads.admit(
+            session,
+            village=village,
+            user_id=by_id,
+            size=len(data),
+            folder=directory,
+            limits=limits or UploadLimits(),
+        )
+        uploads.write_file(directory, name, data)
+        uploads.record(
+            session,
+            village_id=item.village_id,
+            user_id=by_id,
+            kind="item_photo",
+            folder=directory,
+            path=name,
+            size=len(data),
+        )
     before = item.photo
     item.photo = name
     session.flush()

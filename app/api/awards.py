@@ -15,6 +15,12 @@ from points import access, awards, evidence, expiry, residents, rules
 from points.models import AwardStatus, Role
 
 STATUSES = [s.value for s in AwardStatus]
+UPLOAD_ERRORS = (
+    "upload_rate_limited",
+    "upload_quota_exceeded",
+    "village_quota_exceeded",
+    "storage_full",
+)
 
 
 class AwardBody(Body):
@@ -65,7 +71,7 @@ def _village():
 @endpoint(
     body=AwardBody,
     responses={201: "award"},
-    errors=("not_found", "monthly_cap_reached", "rule_inactive"),
+    errors=("not_found", "monthly_cap_reached", "rule_inactive", *UPLOAD_ERRORS),
     idempotent=True,
 )
 def create_award(data):
@@ -118,7 +124,7 @@ def bulk_award(data):
 @endpoint(
     body=ClaimBody,
     responses={201: "claim (an award waiting for review)"},
-    errors=("not_found", "not_claimable", "monthly_cap_reached"),
+    errors=("not_found", "not_claimable", "monthly_cap_reached", *UPLOAD_ERRORS),
     idempotent=True,
 )
 def create_claim(data):

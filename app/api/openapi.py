@@ -27,6 +27,10 @@ ERROR_STATUS = {
     "invalid_card": 400,
     "expired_code": 400,
     "invalid_event_code": 400,
+    "upload_rate_limited": 429,
+    "upload_quota_exceeded": 429,
+    "village_quota_exceeded": 413,
+    "storage_full": 507,
 }
 
 

@@ -121,6 +121,8 @@ def award_dict(award) -> dict[str, Any]:
         "is_claim": award.is_claim,
         "note": award.note,
         "has_evidence": award.evidence_path is not None,
+        # A rejected claim's photo is deleted after its objection window; this says when.
+        "evidence_removed_at": iso(award.evidence_removed_at),
         "created_by_id": award.created_by_id,
         "created_at": iso(award.created_at),
         "reviewed_by_id": award.reviewed_by_id,

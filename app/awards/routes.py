@@ -36,9 +36,9 @@ REVIEWERS = (Role.ADMIN, Role.SUPERVISOR)
 bp.after_app_request(discard_unsaved_photos)
 
 
-def _photo(form) -> str | None:
+def _photo(form, session) -> str | None:
     upload = form.photo.data
-    return store_photo_bytes(upload.read()) if upload else None
+    return store_photo_bytes(upload.read(), session) if upload else None
 
 
 def _rule_label(rule) -> str:
@@ -78,7 +78,7 @@ def report():
                 by=g.user,
                 quantity=form.quantity.data,
                 note=form.note.data,
-                evidence_path=_photo(form),
+                evidence_path=_photo(form, s),
             ),
         )
         if award is not None:
@@ -242,7 +242,7 @@ def claim():
                 resident=g.user.resident,
                 by=g.user,
                 note=form.note.data,
-                evidence_path=_photo(form),
+                evidence_path=_photo(form, s),
                 is_claim=True,
             ),
         )

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields import SelectChoice
 
-from app.awards_web import uploads_dir
+from app.awards_web import upload_limits, uploads_dir
 from app.db import get_session
 from app.errors import message_for
 from app.forms import commit_or_errors, invalid_status
@@ -250,7 +250,7 @@ def _save_item(session, form, item=None):
     upload = form.photo.data
     if upload is not None and getattr(upload, "filename", ""):
         data = upload.stream.read(photos.MAX_BYTES + 1)
-        photos.set_photo(session, item, data, upload_dir(), by_id=g.user.id)
+        photos.set_photo(session, item, data, upload_dir(), by_id=g.user.id, limits=upload_limits())
     return item
 
 
