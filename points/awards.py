@@ -130,8 +130,10 @@ def create_award(
     note: str | None = "",
     evidence_path: str | None = None,
     is_claim: bool = False,
+    review: bool = False,
 ) -> Award:
-    """Make an award under the rule version in force today; confirm it unless it is reviewed."""
+    """Make an award under the rule version in force today; confirm it unless it is reviewed.
+    ``review``: reviewed whatever the rule says (a donor's points recorded by the shop)."""
     if rule.village_id != village.id or resident.village_id != village.id:
         raise NotFound("rule" if rule.village_id != village.id else "resident")
     quantity = _clean_quantity(quantity)
@@ -161,7 +163,7 @@ def create_award(
     )
     # Someone awarding their own household goes through review like a claim.
     own_household = _household_of(by) == resident.household_id
-    reviewed = version.needs_review or is_claim or amount < 0 or own_household
+    reviewed = version.needs_review or is_claim or amount < 0 or own_household or review
     award = Award(
         village_id=village.id,
         household_id=resident.household_id,

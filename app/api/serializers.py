@@ -98,6 +98,7 @@ def rule_dict(rule: Rule, version=None) -> dict[str, Any]:
         "evidence_required": v.evidence_required,
         "needs_review": v.needs_review,
         "claimable": v.claimable,
+        "for_donations": v.for_donations,
         "active": rule.active,
         "version": v.version,
         "effective_from": v.effective_from.isoformat(),
@@ -156,6 +157,7 @@ def rule_version_dict(v) -> dict[str, Any]:
         "evidence_required": v.evidence_required,
         "needs_review": v.needs_review,
         "claimable": v.claimable,
+        "for_donations": v.for_donations,
         "effective_from": v.effective_from.isoformat(),
         "adopted_ref": v.adopted_ref,
     }

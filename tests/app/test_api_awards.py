@@ -461,8 +461,11 @@ def test_rule_revise_and_deactivate(client, world):
         "adopted_ref": "村民代表会议 2026-03-05 决议",
         "effective_from": "2026-03-05",
     }
-    r = client.post(f"/api/v1/rules/{rid}/revise", json=body, headers=w["admin"])
+    r = client.post(
+        f"/api/v1/rules/{rid}/revise", json={**body, "for_donations": True}, headers=w["admin"]
+    )
     assert r.status_code == 201 and r.json["version"] == 2 and r.json["points"] == 6
+    assert [v["for_donations"] for v in r.json["versions"]] == [True, False]
     assert [v["version"] for v in r.json["versions"]] == [2, 1]
     award = client.post(
         "/api/v1/awards", json={"resident_id": w["wang"].id, "rule_id": rid}, headers=w["host"]

@@ -271,11 +271,13 @@ def test_rules_pages_and_import(app, login, session, w):
             "unit": "per_time",
             "effective_from": "2026-11-02",
             "adopted_ref": "村民代表会议 2026-03-05 决议",
+            "for_donations": "y",
         },
     )
     assert r.status_code == 302
     detail = admin.get(f"/rules/{w['clean'].id}")
     assert "v2" in detail.text and "村民代表会议 2026-03-05 决议" in detail.text
+    assert session.get(Rule, w["clean"].id).latest.for_donations is True
     assert (
         admin.post(
             f"/rules/{w['clean'].id}/revise",
@@ -338,9 +340,9 @@ def test_rules_pages_and_import(app, login, session, w):
 
     good = _sheet(
         [
-            ["code", "title", "category", "points", "unit", "monthly_cap", "needs_review"],
-            ["N1", "新规则", "环境卫生", 4, "小时", 20, "是"],
-            ["ZY02", "规则ZY02", "志愿服务", 12, "per_time", None, True],
+            ["code", "title", "category", "points", "unit", "monthly_cap", "needs_review", "捐赠积分"],
+            ["N1", "新规则", "环境卫生", 4, "小时", 20, "是", "是"],
+            ["ZY02", "规则ZY02", "志愿服务", 12, "per_time", None, True, None],
         ]
     )
     r = admin.post(
@@ -361,7 +363,8 @@ def test_rules_pages_and_import(app, login, session, w):
         n1.latest.unit.value,
         n1.latest.monthly_cap,
         n1.latest.needs_review,
-    ) == (4, "per_hour", 20, True)
+        n1.latest.for_donations,
+    ) == (4, "per_hour", 20, True, True)
     assert session.get(Rule, w["flood"].id).latest.version == 2
 
 

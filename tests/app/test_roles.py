@@ -132,6 +132,7 @@ ROUTES = [
     ("GET", "/shop/donations/new", COUNTER, None),
     ("POST", "/shop/donations/new", COUNTER, {"donor_name": ""}),
     ("GET", "/shop/daily", {"clerk", "admin", "supervisor"}, None),  # end-of-day check
+    ("GET", "/shop/movements", {"clerk", "admin", "supervisor"}, None),  # stocktakes seen
     # -- API: auth, self, households, residents, cards ----------------------------------
     ("GET", "/api/v1/me", ALL, None),
     ("DELETE", "/api/v1/auth/token", ALL, None),
@@ -191,6 +192,7 @@ ROUTES = [
     ("POST", "/api/v1/stocktakes", COUNTER, {}),
     ("POST", "/api/v1/donations", COUNTER, {}),
     ("GET", "/api/v1/donations", STAFF, None),
+    ("GET", "/api/v1/stock-movements?kind=count", {"clerk", "admin", "supervisor"}, None),
     ("POST", "/api/v1/redemptions", COUNTER, {}),
     ("GET", "/api/v1/redemptions/{order}", STAFF, None),
     ("POST", "/api/v1/redemptions/{order}/void", REVIEWERS, {}),
