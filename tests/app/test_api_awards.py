@@ -114,7 +114,7 @@ def test_award_review_object_dismiss_confirm(client, session, world, fixed_clock
         client.get("/api/v1/awards?status=pending", headers=w["sup"]).json["items"][0]["id"]
         == award_id
     )
-    r = client.post(f"/api/v1/awards/{award_id}/approve", headers=w["sup"])
+    r = client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"])
     assert r.status_code == 200 and r.json["status"] == "published" and r.json["objection_deadline"]
     board = client.get("/api/v1/awards/board", headers=w["li_user"]).json["items"]
     assert [a["id"] for a in board] == [award_id]
@@ -360,7 +360,7 @@ def test_roles_and_isolation(client, world):
         f"/api/v1/awards/{award_id}/objections", json={"reason": "x"}, headers=w["li_user"]
     )
     assert r.status_code == 409 and r.json["error"] == "not_in_objection_window"
-    client.post(f"/api/v1/awards/{award_id}/approve", headers=w["sup"])
+    client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"])
     assert (
         client.post(
             f"/api/v1/awards/{award_id}/objections", json={"reason": "x"}, headers=w["other_admin"]

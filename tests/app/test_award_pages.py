@@ -115,8 +115,15 @@ def test_report_review_board_object_decide(app, login, session, w, fixed_clock):
         ).status_code
         == 400
     )
+    # The supervisor approved it, so stands aside; the committee decides (issue 14).
+    refused = sup.post(
+        f"/objections/{objection.id}/decide",
+        data={"decision": "dismiss", "reason": "值班表显示其在岗"},
+    )
+    assert refused.status_code == 403
+    admin = as_user(app, login, w["admin"])
     assert (
-        sup.post(
+        admin.post(
             f"/objections/{objection.id}/decide",
             data={"decision": "dismiss", "reason": "值班表显示其在岗"},
         ).status_code
