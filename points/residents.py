@@ -332,6 +332,10 @@ def set_status(
     resident.status = status
     session.flush()
     tallies.record_status_change(session, resident, was)
+    if status != ResidentStatus.ACTIVE:
+        from points import users  # noqa: PLC0415  (users imports residents' validators)
+
+        users.end_resident_login(session, resident.id, why=status.value, by_id=by_id)
     audit.record(
         session,
         action="resident.status",

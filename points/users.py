@@ -161,12 +161,22 @@ def set_roles(
 def set_active(session: Session, user: User, active: bool, *, by_id: int | None) -> User:
     if by_id == user.id and not active:
         raise ValidationFailed({"active": "you cannot disable your own login"})
+    return _set_active(session, user, active, by_id=by_id)
+
+
+def _set_active(
+    session: Session, user: User, active: bool, *, by_id: int | None, why: str | None = None
+) -> User:
+    """Enable or disable a login; disabling revokes its tokens and ends its sessions."""
     before = {"active": user.active}
     user.active = active
     if not active:
         revoke_all_tokens(session, user)
         user.session_version += 1
     session.flush()
+    after: dict = {"active": active}
+    if why:
+        after["why"] = why
     audit.record(
         session,
         action="user.active",
@@ -174,9 +184,18 @@ def set_active(session: Session, user: User, active: bool, *, by_id: int | None)
         by_id=by_id,
         village_id=user.village_id,
         before=before,
-        after={"active": active},
+        after=after,
     )
     return user
+
+
+def end_resident_login(session: Session, resident_id: int, *, why: str, by_id: int | None) -> None:
+    """A resident who moved out or died keeps no way in: the login linked to them is
+    disabled, its tokens revoked and its sessions ended. Marking them active again does not
+    re-enable it: the committee does that on the login's page if it is wanted."""
+    user = session.scalar(select(User).where(User.resident_id == resident_id))
+    if user is not None and user.active:
+        _set_active(session, user, False, by_id=by_id, why=why)
 
 
 def authenticate(session: Session, username: str, password: str) -> User:

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from points import audit, ledger, residents, rules
-from points.villages import village_today
 from points.errors import NotFound, ValidationFailed
 from points.models import Role, User, Village
+from points.villages import village_today
 from store import catalogue, stock
 from store.models import Donation, MovementKind
 

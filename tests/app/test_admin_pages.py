@@ -195,3 +195,34 @@ def test_language_switch(client, village, make_user, login):
     assert "Work" in page and "工作台" not in page
     client.get("/lang/zh")
     assert "工作台" in client.get("/staff").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["deceased", "moved_out"])
+def test_a_resident_who_leaves_loses_login_tokens_and_sessions(
+    app, admin_client, session, village, make_household, make_resident, make_user, token_for, status
+):
+    """Marked deceased or moved out, a resident's login is disabled, its bearer token
+    revoked and its open session ended, by the status service itself (issue 14, finding 4)."""
+    resident = make_resident(village, make_household(village, "8801"), name="赵德明")
+    user = make_user(village, roles=["resident"], resident=resident)
+    token = token_for(user)
+    phone = app.test_client()
+    assert (
+        phone.post("/login", data={"username": user.username, "password": PASSWORD}).status_code
+        == 302
+    )
+    assert phone.get("/me").status_code == 200
+    assert phone.get("/api/v1/me", headers=token).status_code == 200
+
+    r = admin_client.post(f"/admin/residents/{resident.id}/status", data={"status": status})
+    assert r.status_code == 302
+    session.expire_all()
+    assert session.get(User, user.id).active is False
+    assert phone.get("/api/v1/me", headers=token).status_code == 401
+    assert phone.get("/me").status_code == 302  # back to the login page
+    again = app.test_client().post("/login", data={"username": user.username, "password": PASSWORD})
+    assert again.status_code != 302
+    row = session.scalar(
+        select(AuditLog).where(AuditLog.action == "user.active", AuditLog.object_id == user.id)
+    )
+    assert (row.user_id, row.after) == (admin_client.admin.id, {"active": False, "why": status})

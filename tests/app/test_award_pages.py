@@ -347,7 +347,16 @@ def test_rules_pages_and_import(app, login, session, w):
 
     good = _sheet(
         [
-            ["code", "title", "category", "points", "unit", "monthly_cap", "needs_review", "捐赠积分"],
+            [
+                "code",
+                "title",
+                "category",
+                "points",
+                "unit",
+                "monthly_cap",
+                "needs_review",
+                "捐赠积分",
+            ],
             ["N1", "新规则", "环境卫生", 4, "小时", 20, "是", "是"],
             ["ZY02", "规则ZY02", "志愿服务", 12, "per_time", None, True, None],
         ]

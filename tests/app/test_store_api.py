@@ -392,7 +392,9 @@ def test_a_stocktake_does_not_hide_a_donation_from_the_supervisors(
     )
     everything = client.get("/api/v1/stock-movements", headers=shop.supervisor).json["items"]
     assert [(m["kind"], m["delta"]) for m in everything][:2] == [("count", -5), ("donation", 5)]
-    assert client.get("/api/v1/stock-movements?kind=bogus", headers=shop.supervisor).status_code == 400
+    assert (
+        client.get("/api/v1/stock-movements?kind=bogus", headers=shop.supervisor).status_code == 400
+    )
     supervisor = make_user(shop.village, roles=[Role.SUPERVISOR])
     login(supervisor)
     page = client.get("/shop/movements?kind=count")

@@ -191,9 +191,7 @@ def test_points_only_under_a_rule_marked_for_donations(session, setup, clerk, ad
     assert (household.balance, household.pending, session.get(Item, rice.id).stock) == (0, 0, 2)
 
 
-def test_clerk_donation_waits_for_review_and_new_item_is_off_sale(
-    session, setup, clerk, make_user
-):
+def test_clerk_donation_waits_for_review_and_new_item_is_off_sale(session, setup, clerk, make_user):
     """A clerk's donation under the donation rule waits for a second person; the item made
     on the spot is off sale, at whatever price the clerk typed, until an admin edits it."""
     from points import awards
