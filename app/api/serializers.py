@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.common import iso
+from points.access import can_see_objector
 from points.models import Household, LedgerEntry, Resident, Rule, User
 
 
@@ -132,13 +133,14 @@ def award_dict(award) -> dict[str, Any]:
     }
 
 
-def objection_dict(objection) -> dict[str, Any]:
+def objection_dict(objection, viewer) -> dict[str, Any]:
+    """``resident_id`` (the objector) is null unless ``viewer`` may see who objected."""
     return {
         "id": objection.id,
         "award_id": objection.award_id,
         "status": objection.status.value,
         "reason": objection.reason,
-        "resident_id": objection.resident_id,
+        "resident_id": objection.resident_id if can_see_objector(viewer, objection) else None,
         "created_at": iso(objection.created_at),
         "decided_by_id": objection.decided_by_id,
         "decided_at": iso(objection.decided_at),

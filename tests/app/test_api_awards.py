@@ -632,3 +632,36 @@ def test_claims_and_bulk_refusals(client, world):
         headers=w["host"],
     )
     assert r.status_code == 404
+
+
+def test_only_the_supervisors_and_the_objector_learn_who_objected(
+    client, session, world, fixed_clock
+):
+    """李秀英 objects to 王建国's award: his household, the committee and the other staff
+    read the objection without her id; the supervisors and she herself see it (issue 14,
+    finding 9)."""
+    w = world
+    award_id = client.post(
+        "/api/v1/awards",
+        json={"resident_id": w["wang"].id, "rule_id": w["flood"].id},
+        headers=w["host"],
+    ).json["id"]
+    assert client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"]).status_code == 200
+    r = client.post(
+        f"/api/v1/awards/{award_id}/objections", json={"reason": "他那天不在"}, headers=w["li_user"]
+    )
+    assert r.status_code == 201 and r.json["resident_id"] == w["li"].id  # her own
+    for who in ("wang_user", "host", "clerk", "admin"):
+        got = client.get(f"/api/v1/awards/{award_id}", headers=w[who])
+        assert got.status_code == 200, who
+        [objection] = got.json["objections"]
+        assert objection["reason"] == "他那天不在"
+        assert objection["resident_id"] is None, who
+    queue = client.get("/api/v1/objections", headers=w["admin"]).json["items"]
+    assert [o["resident_id"] for o in queue] == [None]
+    got = client.get(f"/api/v1/awards/{award_id}", headers=w["sup"]).json
+    assert [o["resident_id"] for o in got["objections"]] == [w["li"].id]
+    queue = client.get("/api/v1/objections", headers=w["sup"]).json["items"]
+    assert [o["resident_id"] for o in queue] == [w["li"].id]
+    mine = client.get("/api/v1/objections?status=mine", headers=w["li_user"]).json["items"]
+    assert [o["resident_id"] for o in mine] == [w["li"].id]

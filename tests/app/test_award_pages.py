@@ -107,7 +107,10 @@ def test_report_review_board_object_decide(app, login, session, w, fixed_clock):
     assert li.post(f"/awards/{award.id}/object", data={"reason": "他那天不在"}).status_code == 302
     assert li.post(f"/awards/{award.id}/object", data={"reason": "again"}).status_code == 409
     objections = sup.get("/awards/objections")
-    assert "他那天不在" in objections.text
+    assert "他那天不在" in objections.text and "李秀英" in objections.text
+    # Who objected is the supervisors' to know, not the committee's (issue 14, finding 9).
+    committee = as_user(app, login, w["admin"]).get("/awards/objections")
+    assert "他那天不在" in committee.text and "李秀英" not in committee.text
     objection = awards.open_objections(session, w["h1"].village_id)[0]
     assert (
         sup.post(
