@@ -58,6 +58,7 @@ ROUTES = [
     ("POST", "/admin/residents/{resident}/move", ADMIN, {"household_number": ""}),
     ("POST", "/admin/residents/{resident}/status", ADMIN, {"status": "bogus"}),
     ("GET", "/admin/users", ADMIN, None),
+    ("GET", "/admin/role-changes", REVIEWERS, None),  # the supervisors read every change
     ("GET", "/admin/users/new", ADMIN, None),
     ("POST", "/admin/users/new", ADMIN, {"username": ""}),
     ("GET", "/admin/users/{user}", ADMIN, None),
@@ -171,6 +172,7 @@ ROUTES = [
     ("POST", "/api/v1/objections/{objection}/decide", REVIEWERS, {}),
     ("POST", "/api/v1/ledger/entries/{entry}/correct", ADMIN, {}),
     ("GET", "/api/v1/ledger/verify", REVIEWERS, None),
+    ("GET", "/api/v1/role-changes", REVIEWERS, None),
     # -- API: events and check-in -----------------------------------------------------------
     ("POST", "/api/v1/events", HOSTS, {}),
     ("GET", "/api/v1/events", STAFF, None),
