@@ -211,21 +211,25 @@ def set_roles(
         if role not in held:
             user.role_rows.append(UserRole(village_id=user.village_id, role=role))
     session.flush()
-    audit.record(
-        session,
-        action="user.roles",
-        obj=user,
-        by_id=by_id,
-        village_id=user.village_id,
-        before={"roles": before},
-        after={"roles": sorted(r.value for r in role_list)},
-    )
+    after = sorted(r.value for r in role_list)
+    if after != before:  # saving the login's page unchanged is not a change of roles
+        audit.record(
+            session,
+            action="user.roles",
+            obj=user,
+            by_id=by_id,
+            village_id=user.village_id,
+            before={"roles": before},
+            after={"roles": after},
+        )
     return user
 
 
 def set_active(session: Session, user: User, active: bool, *, by_id: int | None) -> User:
     if by_id == user.id and not active:
         raise ValidationFailed({"active": "you cannot disable your own login"})
+    if active and user.resident is not None and user.resident.status != ResidentStatus.ACTIVE:
+        raise ValidationFailed({"active": "the resident has moved out or died"})
     return _set_active(session, user, active, by_id=by_id)
 
 

@@ -231,6 +231,11 @@ def test_a_resident_who_leaves_loses_login_tokens_and_sessions(
         select(AuditLog).where(AuditLog.action == "user.active", AuditLog.object_id == user.id)
     )
     assert (row.user_id, row.after) == (admin_client.admin.id, {"active": False, "why": status})
+    # Nor can the login be switched back on while the record says they have left.
+    r = admin_client.post(f"/admin/users/{user.id}", data={"roles": ["resident"], "active": "y"})
+    assert r.status_code == 400
+    session.expire_all()
+    assert session.get(User, user.id).active is False
 
 
 def test_the_committee_cannot_make_a_supervisor_and_the_supervisors_see_every_change(
