@@ -133,6 +133,29 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(f"user {user.username} (id {user.id}) created")
 
+    @app.cli.command("set-roles")
+    @click.option("--village", "village_code", required=True, help="village code")
+    @click.option("--username", required=True)
+    @click.option("--role", "roles", multiple=True, required=True)
+    def set_roles(village_code, username, roles):
+        """Set the roles of a village's login. The supervisory committee's role is granted
+        and removed here (or by the county), never by the village's own admins."""
+        session = _session()
+        try:
+            with session.begin():
+                village = villages.get_village_by_code(session, village_code)
+                user = next(
+                    (u for u in users.list_users(session, village.id) if u.username == username),
+                    None,
+                )
+                if user is None:
+                    raise click.ClickException(f"no login {username} in village {village_code}")
+                users.set_roles(session, user, roles, by_id=None)
+                held = ", ".join(sorted(r.value for r in user.roles))
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"user {username} now holds: {held}")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="do nothing (exit 0) when data exists")
     def seed_demo(if_empty):

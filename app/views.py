@@ -7,6 +7,7 @@ from flask_babel import get_locale
 
 from app import LANGUAGES
 from app.timeutil import local_time
+from points.access import can_see_objector
 from points.models import Role
 
 
@@ -44,4 +45,5 @@ def register(app: Flask) -> None:
             "Role": Role,
             "locale": str(get_locale() or "zh"),
             "has_role": (lambda *roles: bool(user) and user.has_role(*roles)),
+            "can_see_objector": (lambda objection: can_see_objector(user, objection)),
         }

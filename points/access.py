@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from points.models import STAFF_ROLES, Household, Resident, Role, User
+from points.models import STAFF_ROLES, Household, Objection, Resident, Role, User
 
 
 def is_staff(user: User) -> bool:
@@ -27,3 +27,11 @@ def can_view_resident(user: User, resident: Resident) -> bool:
 
 def has_any(user: User, roles: tuple[Role | str, ...]) -> bool:
     return user.has_role(*roles)
+
+
+def can_see_objector(user: User | None, objection: Objection) -> bool:
+    """Who objected is the supervisory committee's to know, and the objector's own: not the
+    household objected to, not the committee whose award it is, not other staff."""
+    if user is None or objection.village_id != user.village_id:
+        return False
+    return user.id == objection.user_id or Role.SUPERVISOR in user.roles

@@ -130,8 +130,10 @@ def create_award(
     note: str | None = "",
     evidence_path: str | None = None,
     is_claim: bool = False,
+    review: bool = False,
 ) -> Award:
-    """Make an award under the rule version in force today; confirm it unless it is reviewed."""
+    """Make an award under the rule version in force today; confirm it unless it is reviewed.
+    ``review``: reviewed whatever the rule says (a donor's points recorded by the shop)."""
     if rule.village_id != village.id or resident.village_id != village.id:
         raise NotFound("rule" if rule.village_id != village.id else "resident")
     quantity = _clean_quantity(quantity)
@@ -161,7 +163,7 @@ def create_award(
     )
     # Someone awarding their own household goes through review like a claim.
     own_household = _household_of(by) == resident.household_id
-    reviewed = version.needs_review or is_claim or amount < 0 or own_household
+    reviewed = version.needs_review or is_claim or amount < 0 or own_household or review
     award = Award(
         village_id=village.id,
         household_id=resident.household_id,
@@ -394,12 +396,19 @@ def object_to(session: Session, award: Award, *, by: User, reason: str | None) -
 def decide_objection(
     session: Session, objection: Objection, *, by: User, uphold: bool, reason: str | None
 ) -> Objection:
-    """Uphold (the award is rejected) or dismiss (it continues); the objector sees the reason."""
+    """Uphold (the award is rejected) or dismiss (it continues); the objector sees the reason.
+
+    Who made the award or approved it stands aside, as does anyone of the household
+    concerned or of the objector's: an objection is a complaint about their own decision.
+    The decision's audit row names who stood aside."""
     reason = _clean_note(reason, "reason", required=True)
     award = _lock_award(session, objection.award)
     session.refresh(objection)
     if objection.status != ObjectionStatus.OPEN:
         raise ObjectionClosed(objection_status=objection.status.value)
+    stood_aside = sorted({u for u in (award.created_by_id, award.reviewed_by_id) if u is not None})
+    if by.id in stood_aside:
+        raise ConflictOfInterest()
     own = _household_of(by)
     if own is not None and own in (award.household_id, objection.resident.household_id):
         raise ConflictOfInterest()
@@ -424,7 +433,11 @@ def decide_objection(
         obj=objection,
         by_id=by.id,
         village_id=award.village_id,
-        after={"reason": reason, "award_status": award.status.value},
+        after={
+            "reason": reason,
+            "award_status": award.status.value,
+            "stood_aside": stood_aside,
+        },
     )
     return objection
 

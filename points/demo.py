@@ -28,6 +28,7 @@ GIVEN = (
     "建国 秀英 桂兰 志强 海燕 玉梅 国平 春花 德明 小红 文华 丽娟 永红 伟 芳 军 静 磊 "
     "敏 勇 艳 杰 娟 涛 明 超 霞 平 刚 桂芳 建华 淑珍 立新 爱民 红梅 晓东 子涵 雨轩 浩然 欣怡"
 ).split()
+DONATION_RULE = "WM03"  # the one rule the shop may award to a donor
 GROUPS = ("第一村民小组", "第二村民小组", "第三村民小组", "第四村民小组")
 
 # (code, title, category, points, unit, monthly cap, evidence, review, claimable)
@@ -54,6 +55,7 @@ RULE_BOOK = (
     ("PA02", "举报安全隐患属实", "平安建设", 5, "per_time", 20, True, True, True),
     ("WM01", "见义勇为", "文明新风", 50, "per_time", None, True, True, False),
     ("WM02", "捐资助学", "文明新风", 10, "per_time", None, True, True, True),
+    ("WM03", "向爱心超市捐赠物资", "文明新风", 5, "per_time", 20, False, True, False),
     ("WG01", "乱堆乱放、私搭乱建", "违反村规民约", -10, "per_time", None, True, True, False),
     ("WG02", "焚烧秸秆、垃圾", "违反村规民约", -20, "per_time", None, True, True, False),
     ("WG03", "无故缺席村民代表会议", "违反村规民约", -3, "per_time", None, False, True, False),
@@ -133,6 +135,7 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
                 "evidence_required": evidence,
                 "needs_review": review,
                 "claimable": claimable,
+                "for_donations": code == DONATION_RULE,
                 "adopted_ref": "村民代表会议 2026-03-05 决议",
             }
         )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -408,6 +409,8 @@ class RuleVersion(Base):
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     claimable: Mapped[bool] = mapped_column(Boolean, default=False)  # residents may 申报
+    # The shop may award it to a donor (捐赠登记); other rules' points never come from a donation.
+    for_donations: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     effective_from: Mapped[date] = mapped_column(Date)
     adopted_ref: Mapped[str] = mapped_column(String(200), default="")  # e.g. 村民代表会议决议
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

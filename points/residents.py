@@ -73,6 +73,21 @@ def find_household_by_number(session: Session, village_id: int, number: str) -> 
     )
 
 
+def find_resident(
+    session: Session, village_id: int, household_number: str | None, name: str | None
+) -> int | None:
+    """The id of the resident named ``name`` in household ``household_number``: how the
+    committee says which villager a staff login belongs to. None when both are empty."""
+    number, name = (household_number or "").strip(), (name or "").strip()
+    if not number and not name:
+        return None
+    household = find_household_by_number(session, village_id, number) if number else None
+    match = [r for r in household.members if r.name == name] if household is not None else []
+    if len(match) != 1:
+        raise ValidationFailed({"resident": "no such resident in that household"})
+    return match[0].id
+
+
 def get_resident(session: Session, village_id: int, resident_id: int) -> Resident:
     resident = session.get(Resident, resident_id)
     if resident is None or resident.village_id != village_id:
@@ -332,6 +347,10 @@ def set_status(
     resident.status = status
     session.flush()
     tallies.record_status_change(session, resident, was)
+    if status != ResidentStatus.ACTIVE:
+        from points import users  # noqa: PLC0415  (users imports residents' validators)
+
+        users.end_resident_login(session, resident.id, why=status.value, by_id=by_id)
     audit.record(
         session,
         action="resident.status",

@@ -42,6 +42,9 @@ HEADERS = {
     "需要审核": "needs_review",
     "claimable": "claimable",
     "可申报": "claimable",
+    "for_donations": "for_donations",
+    "捐赠积分": "for_donations",
+    "用于捐赠": "for_donations",
     "adopted_ref": "adopted_ref",
     "依据": "adopted_ref",
 }

@@ -40,6 +40,7 @@ class RuleTerms:
     evidence_required: bool = False
     needs_review: bool = False
     claimable: bool = False
+    for_donations: bool = False
     adopted_ref: str = ""
 
 
@@ -85,7 +86,7 @@ def clean_terms(data: dict) -> RuleTerms:
     if len(adopted_ref) > 200:
         errors["adopted_ref"] = "at most 200 characters"
     flags = {}
-    for name in ("evidence_required", "needs_review", "claimable"):
+    for name in ("evidence_required", "needs_review", "claimable", "for_donations"):
         value = data.get(name, False)
         if isinstance(value, str):
             value = value.strip().lower() in ("1", "true", "yes", "y", "是", "on")
@@ -98,6 +99,7 @@ def clean_terms(data: dict) -> RuleTerms:
         # Deductions are always reviewed and posted before they count.
         flags["needs_review"] = True
         flags["claimable"] = False
+        flags["for_donations"] = False
     if flags["claimable"]:
         flags["needs_review"] = True
     return RuleTerms(
@@ -208,6 +210,7 @@ def _add_version(
         evidence_required=terms.evidence_required,
         needs_review=terms.needs_review,
         claimable=terms.claimable,
+        for_donations=terms.for_donations,
         effective_from=effective_from,
         adopted_ref=terms.adopted_ref,
         created_by_id=by_id,
@@ -228,6 +231,7 @@ def _version_terms(v: RuleVersion) -> RuleTerms:
         evidence_required=v.evidence_required,
         needs_review=v.needs_review,
         claimable=v.claimable,
+        for_donations=v.for_donations,
         adopted_ref=v.adopted_ref,
     )
 
@@ -242,6 +246,7 @@ def _terms_dict(t: RuleTerms) -> dict:
         "evidence_required": t.evidence_required,
         "needs_review": t.needs_review,
         "claimable": t.claimable,
+        "for_donations": t.for_donations,
         "adopted_ref": t.adopted_ref,
     }
 

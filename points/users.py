@@ -17,7 +17,17 @@ from points import audit
 from points.clock import now
 from points.db import DirectStatement
 from points.errors import DomainError, DuplicateUsername, NotFound, ValidationFailed
-from points.models import ApiToken, Role, User, UserRole, with_implied_roles
+from points.models import (
+    ApiToken,
+    AuditLog,
+    Resident,
+    ResidentStatus,
+    Role,
+    User,
+    UserRole,
+    Village,
+    with_implied_roles,
+)
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
@@ -72,6 +82,47 @@ def parse_roles(roles: Iterable[str | Role]) -> list[Role]:
     return out
 
 
+def check_role_change(
+    session: Session,
+    *,
+    village_id: int,
+    before: Iterable[Role],
+    after: Iterable[Role],
+    by_id: int | None,
+) -> None:
+    """The four-eyes rule holds between people, not logins: the supervisory committee
+    (村务监督委员会) is elected apart from the committee it supervises. So the supervisor
+    role is granted or taken only from the command line (``by_id`` None: someone at the
+    server) or by an officer of the village's county, never by a login of the village, and
+    a village login cannot make anyone admin and supervisor at once."""
+    if by_id is None:
+        return
+    by = session.get(User, by_id)
+    if by is not None and by.is_county_officer:
+        village = session.get(Village, village_id)
+        if village is not None and village.county_id == by.county_id:
+            return
+    before, after = set(before), set(after)
+    if (Role.SUPERVISOR in before) != (Role.SUPERVISOR in after):
+        raise ValidationFailed(
+            {"roles": "only the command line or the county grants or removes the supervisor role"}
+        )
+    if Role.SUPERVISOR in after and Role.ADMIN in after:
+        raise ValidationFailed({"roles": "an admin cannot also be a supervisor"})
+
+
+def _check_resident(session: Session, village_id: int | None, resident_id: int | None) -> None:
+    if resident_id is None:
+        return
+    resident = session.get(Resident, resident_id)
+    if resident is None or resident.village_id != village_id:
+        raise ValidationFailed({"resident": "no such resident in this village"})
+    if resident.status != ResidentStatus.ACTIVE:
+        raise ValidationFailed({"resident": "not an active resident"})
+    if session.scalar(select(User.id).where(User.resident_id == resident_id)) is not None:
+        raise ValidationFailed({"resident": "this resident already has a login"})
+
+
 def check_username_free(session: Session, username: str) -> None:
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DuplicateUsername(username=username)
@@ -101,6 +152,9 @@ def create_user(
         problems["full_name"] = "at most 50 characters"
     if problems:
         raise ValidationFailed(problems)
+    if village_id is not None:
+        check_role_change(session, village_id=village_id, before=(), after=role_list, by_id=by_id)
+    _check_resident(session, village_id, resident_id)
     check_username_free(session, username)
     user = User(
         username=username,
@@ -122,7 +176,11 @@ def create_user(
         obj=user,
         by_id=by_id,
         village_id=village_id,
-        after={"username": username, "roles": [r.value for r in role_list]},
+        after={
+            "username": username,
+            "roles": [r.value for r in role_list],
+            "resident_id": resident_id,
+        },
     )
     return user
 
@@ -136,6 +194,13 @@ def set_roles(
     if by_id == user.id and Role.ADMIN in user.roles and Role.ADMIN not in role_list:
         raise ValidationFailed({"roles": "you cannot remove your own admin role"})
     before = sorted(r.role.value for r in user.role_rows)
+    check_role_change(
+        session,
+        village_id=user.village_id,
+        before=(r.role for r in user.role_rows if r.village_id == user.village_id),
+        after=role_list,
+        by_id=by_id,
+    )
     wanted = set(role_list)
     for row in list(user.role_rows):
         if row.village_id == user.village_id and row.role not in wanted:
@@ -146,27 +211,41 @@ def set_roles(
         if role not in held:
             user.role_rows.append(UserRole(village_id=user.village_id, role=role))
     session.flush()
-    audit.record(
-        session,
-        action="user.roles",
-        obj=user,
-        by_id=by_id,
-        village_id=user.village_id,
-        before={"roles": before},
-        after={"roles": sorted(r.value for r in role_list)},
-    )
+    after = sorted(r.value for r in role_list)
+    if after != before:  # saving the login's page unchanged is not a change of roles
+        audit.record(
+            session,
+            action="user.roles",
+            obj=user,
+            by_id=by_id,
+            village_id=user.village_id,
+            before={"roles": before},
+            after={"roles": after},
+        )
     return user
 
 
 def set_active(session: Session, user: User, active: bool, *, by_id: int | None) -> User:
     if by_id == user.id and not active:
         raise ValidationFailed({"active": "you cannot disable your own login"})
+    if active and user.resident is not None and user.resident.status != ResidentStatus.ACTIVE:
+        raise ValidationFailed({"active": "the resident has moved out or died"})
+    return _set_active(session, user, active, by_id=by_id)
+
+
+def _set_active(
+    session: Session, user: User, active: bool, *, by_id: int | None, why: str | None = None
+) -> User:
+    """Enable or disable a login; disabling revokes its tokens and ends its sessions."""
     before = {"active": user.active}
     user.active = active
     if not active:
         revoke_all_tokens(session, user)
         user.session_version += 1
     session.flush()
+    after: dict = {"active": active}
+    if why:
+        after["why"] = why
     audit.record(
         session,
         action="user.active",
@@ -174,9 +253,84 @@ def set_active(session: Session, user: User, active: bool, *, by_id: int | None)
         by_id=by_id,
         village_id=user.village_id,
         before=before,
-        after={"active": active},
+        after=after,
     )
     return user
+
+
+def end_resident_login(session: Session, resident_id: int, *, why: str, by_id: int | None) -> None:
+    """A resident who moved out or died keeps no way in: the login linked to them is
+    disabled, its tokens revoked and its sessions ended. Marking them active again does not
+    re-enable it: the committee does that on the login's page if it is wanted."""
+    user = session.scalar(select(User).where(User.resident_id == resident_id))
+    if user is not None and user.active:
+        _set_active(session, user, False, by_id=by_id, why=why)
+
+
+def link_resident(
+    session: Session, user: User, resident_id: int | None, *, by_id: int | None
+) -> User:
+    """Link a login to the resident it belongs to (or unlink it with None). A staff member
+    who lives in the village is linked, so the own-household rules apply to them: their
+    awards to their own family wait for someone else's review, and they can neither review
+    nor decide an objection concerning their household."""
+    if resident_id == user.resident_id:
+        return user
+    _check_resident(session, user.village_id, resident_id)
+    before = {"resident_id": user.resident_id}
+    user.resident_id = resident_id
+    session.flush()
+    session.expire(user, ["resident"])
+    audit.record(
+        session,
+        action="user.resident",
+        obj=user,
+        by_id=by_id,
+        village_id=user.village_id,
+        before=before,
+        after={"resident_id": resident_id},
+    )
+    return user
+
+
+# The audit actions that change who may do what: the supervisors' list of them.
+ROLE_ACTIONS = ("user.create", "user.roles", "user.active", "user.resident")
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    at: datetime
+    action: str
+    login: str  # the login changed
+    by: str | None  # who changed it; None: the command line
+    before: dict
+    after: dict
+
+
+def role_changes(session: Session, village_id: int, *, limit: int = 200) -> list[RoleChange]:
+    """Every creation of a login, change of roles, disabling and link to a resident in the
+    village, newest first, with who made it."""
+    rows = list(
+        session.scalars(
+            select(AuditLog)
+            .where(AuditLog.village_id == village_id, AuditLog.action.in_(ROLE_ACTIONS))
+            .order_by(AuditLog.id.desc())
+            .limit(limit)
+        )
+    )
+    ids = {r.user_id for r in rows} | {r.object_id for r in rows}
+    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+    return [
+        RoleChange(
+            at=r.created_at,
+            action=r.action,
+            login=names.get(r.object_id, ""),
+            by=names.get(r.user_id) if r.user_id is not None else None,
+            before=r.before or {},
+            after=r.after or {},
+        )
+        for r in rows
+    ]
 
 
 def authenticate(session: Session, username: str, password: str) -> User:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from points import audit, ledger, residents, rules
 from points.errors import NotFound, ValidationFailed
-from points.models import User, Village
+from points.models import Role, User, Village
+from points.villages import village_today
 from store import catalogue, stock
 from store.models import Donation, MovementKind
 
@@ -29,8 +30,14 @@ def record_donation(
 ) -> Donation:
     """Record a donation. ``lines`` are ``{"item_id", "quantity"}`` or, for an item created on
     the spot, ``{"new_item": {"name", "price", "unit"?...}, "quantity"}``. With ``rule_id``
-    and a resident donor, the rule's points go to the donor's household (one award entry)."""
+    (a rule marked for donations) and a resident donor, the rule's points go to the donor's
+    household as an award; it waits for review unless an admin records the donation.
+
+    Prices and points are the committee's: an item a clerk creates here is off sale until an
+    admin checks its price and puts it on sale."""
     errors: dict[str, str] = {}
+    by = session.get(User, by_id) if by_id is not None else None
+    by_admin = by is None or by.has_role(Role.ADMIN)  # None: the command line or the demo
     resident = None
     if donor_resident_id is not None:
         resident = residents.get_resident(session, village.id, donor_resident_id)
@@ -48,7 +55,10 @@ def record_donation(
     rule = None
     if rule_id is not None:
         rule = rules.get_rule(session, village.id, rule_id)
-        if resident is None or rule.latest.points <= 0:
+        terms = rule.version_on(village_today(village))
+        if not terms.for_donations or terms.points <= 0:
+            errors["rule_id"] = "not a rule for donations"
+        elif resident is None:
             errors["rule_id"] = "points go to a resident donor only"
     if errors:
         raise ValidationFailed(errors)
@@ -75,7 +85,10 @@ def record_donation(
         if line.get("new_item") is not None:
             if not isinstance(line["new_item"], dict):
                 raise ValidationFailed({"lines": "not a valid value"})
-            planned.append((line["new_item"], qty))
+            new_item = dict(line["new_item"])
+            if not by_admin:
+                new_item["active"] = False
+            planned.append((new_item, qty))
         else:
             item_id = line.get("item_id")
             if isinstance(item_id, bool) or not isinstance(item_id, int):
@@ -104,8 +117,9 @@ def record_donation(
         )
     if rule is not None and resident is not None:
         # Points for the donor are an award like any other: the rule must be active, the
-        # donor an active resident, the monthly cap holds, and a reviewed rule (or a clerk
-        # rewarding their own household) waits for review and the objection window.
+        # donor an active resident, the monthly cap holds. Recorded by anyone but an admin it
+        # waits for a second person's review and the objection window: a clerk alone could
+        # otherwise turn a made-up donation into points.
         from points import awards  # noqa: PLC0415  (awards builds on much of points)
 
         award = awards.create_award(
@@ -113,8 +127,9 @@ def record_donation(
             village=village,
             rule=rule,
             resident=resident,
-            by=session.get(User, by_id),
+            by=by,
             note=donor_name,
+            review=not by_admin,
         )
         donation.points_entry_id = award.entry_id
     session.flush()

@@ -292,11 +292,21 @@ def movements(
     village_id: int,
     *,
     item_id: int | None = None,
+    kind: Any = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 200,
 ) -> list[StockMovement]:
+    """The village's stock movements, newest first. Every change is one: a stocktake's
+    differences are ``count`` movements with who and when, so a donation or a purchase that
+    a later count cancels stays on the record for the supervisors."""
     stmt = select(StockMovement).where(StockMovement.village_id == village_id)
+    if kind not in (None, ""):
+        try:
+            kind = MovementKind(kind)
+        except ValueError:
+            raise ValidationFailed({"kind": "not a kind of stock movement"}) from None
+        stmt = stmt.where(StockMovement.kind == kind)
     if item_id is not None:
         stmt = stmt.where(StockMovement.item_id == item_id)
     if since is not None:

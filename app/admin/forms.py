@@ -63,14 +63,26 @@ class StatusForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class ResidentLinkForm(FlaskForm):
+    """Which villager a login belongs to: household number and name, both or neither."""
+
+    household_number = StringField(
+        _l("Lives in household number (if a villager)"),
+        validators=[Optional(), Length(max=32)],
+    )
+    resident_name = StringField(
+        _l("Name in that household"), validators=[Optional(), Length(max=50)]
+    )
+
+
+class UserForm(ResidentLinkForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=50)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
 
 
-class RolesForm(FlaskForm):
+class RolesForm(ResidentLinkForm):
     roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES)
     active = BooleanField(_l("Login enabled"))
 

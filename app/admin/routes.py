@@ -225,6 +225,27 @@ def resident_status(resident_id: int):
     )
 
 
+def _roles_form(user, **kw) -> RolesForm:
+    resident = user.resident
+    return RolesForm(
+        roles=sorted({r.role.value for r in user.role_rows}),
+        active=user.active,
+        household_number=resident.household.number if resident else "",
+        resident_name=resident.name if resident else "",
+        **kw,
+    )
+
+
+@bp.get("/role-changes")
+@require_role(Role.ADMIN, Role.SUPERVISOR)
+def role_changes():
+    """Who made which login, gave or took which role, disabled or linked it: for the
+    supervisory committee to read (and the committee whose changes they are)."""
+    return render_template(
+        "admin/role_changes.html", changes=users.role_changes(get_session(), g.user.village_id)
+    )
+
+
 @bp.get("/users")
 @require_role(Role.ADMIN)
 def user_list():
@@ -247,9 +268,13 @@ def user_new():
                 password=form.password.data,
                 village_id=g.user.village_id,
                 roles=form.roles.data,
+                resident_id=residents.find_resident(
+                    s, g.user.village_id, form.household_number.data, form.resident_name.data
+                ),
                 full_name=form.full_name.data or "",
                 by_id=g.user.id,
             ),
+            {"resident": "resident_name"},
         )
         if user is not None:
             flash(_("Login %(username)s created.", username=user.username), "success")
@@ -262,17 +287,21 @@ def user_new():
 def user_edit(user_id: int):
     session = get_session()
     user = users.get_user(session, g.user.village_id, user_id)
-    form = RolesForm(roles=sorted({r.role.value for r in user.role_rows}), active=user.active)
+    form = _roles_form(user)
     status = invalid_status(form)
     if form.validate_on_submit():
 
         def change(s):
             users.set_roles(s, user, form.roles.data, by_id=g.user.id)
+            resident_id = residents.find_resident(
+                s, g.user.village_id, form.household_number.data, form.resident_name.data
+            )
+            users.link_resident(s, user, resident_id, by_id=g.user.id)
             if form.active.data != user.active:
                 users.set_active(s, user, form.active.data, by_id=g.user.id)
             return user
 
-        result, status = commit_or_errors(form, change)
+        result, status = commit_or_errors(form, change, {"resident": "resident_name"})
         if result is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.user_list"))
@@ -303,9 +332,7 @@ def user_reset_password(user_id: int):
                 _("The password of %(username)s has been reset.", username=user.username), "success"
             )
             return redirect(url_for("admin.user_list"))
-    roles_form = RolesForm(
-        formdata=None, roles=sorted({r.role.value for r in user.role_rows}), active=user.active
-    )
+    roles_form = _roles_form(user, formdata=None)
     return render_template(
         "admin/user_edit.html", form=roles_form, user=user, reset_form=form
     ), status

@@ -206,7 +206,7 @@ def get_award(award_id: int):
     """One award (staff, or the household concerned)."""
     award = _visible_award(award_id)
     out = award_dict(award)
-    out["objections"] = [objection_dict(o) for o in award.objections]
+    out["objections"] = [objection_dict(o, g.user) for o in award.objections]
     return out, 200
 
 
@@ -273,7 +273,7 @@ def object_to_award(award_id: int, data):
     session = get_session()
     award = awards.get_award(session, g.actor.village_id, award_id)
     objection = awards.object_to(session, award, by=g.user, reason=data["reason"])
-    return objection_dict(objection), 201
+    return objection_dict(objection, g.user), 201
 
 
 @bp.get("/objections")
@@ -288,7 +288,7 @@ def list_objections(args):
         if not g.user.has_role(Role.ADMIN, Role.SUPERVISOR):
             abort(403)
         items = awards.open_objections(session, g.actor.village_id)
-    return list_response([objection_dict(o) for o in items], None), 200
+    return list_response([objection_dict(o, g.user) for o in items], None), 200
 
 
 @bp.post("/objections/<int:objection_id>/decide")
@@ -309,7 +309,7 @@ def decide_objection(objection_id: int, data):
         uphold=data["decision"] == "uphold",
         reason=data["reason"],
     )
-    out = objection_dict(objection)
+    out = objection_dict(objection, g.user)
     out["award_status"] = objection.award.status.value
     return out, 200
 

@@ -1,14 +1,14 @@
-"""The integrity check."""
+"""The integrity check, and the role changes the supervisory committee reads."""
 
 from __future__ import annotations
 
 from flask import g
 
 from app.api import bp
-from app.api.common import endpoint
+from app.api.common import endpoint, iso, list_response
 from app.db import get_session
 from app.security import require_role
-from points import ledger
+from points import ledger, users
 from points.models import Role
 
 
@@ -24,3 +24,26 @@ def verify_ledger():
         "households": report.households,
         "problems": [p.as_dict() for p in report.problems],
     }, 200
+
+
+@bp.get("/role-changes")
+@require_role(Role.ADMIN, Role.SUPERVISOR)
+@endpoint(responses={200: "role changes, newest first"})
+def role_changes():
+    """Every login made, role given or taken, login disabled or linked to a resident, newest
+    first; ``by`` null means the command line."""
+    rows = users.role_changes(get_session(), g.actor.village_id)
+    return list_response(
+        [
+            {
+                "at": iso(c.at),
+                "action": c.action,
+                "login": c.login,
+                "by": c.by,
+                "before": c.before,
+                "after": c.after,
+            }
+            for c in rows
+        ],
+        None,
+    ), 200

@@ -31,6 +31,7 @@ class RuleBody(Body):
     evidence_required = fields.Boolean(load_default=False)
     needs_review = fields.Boolean(load_default=False)
     claimable = fields.Boolean(load_default=False)
+    for_donations = fields.Boolean(load_default=False)
     adopted_ref = fields.String(load_default="")
     effective_from = fields.Date(load_default=None, allow_none=True)
     active = fields.Boolean(load_default=True)
@@ -81,6 +82,7 @@ class ReviseBody(Body):
     evidence_required = fields.Boolean(load_default=False)
     needs_review = fields.Boolean(load_default=False)
     claimable = fields.Boolean(load_default=False)
+    for_donations = fields.Boolean(load_default=False)
     adopted_ref = fields.String(load_default="")
     effective_from = fields.Date(load_default=None, allow_none=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.common import iso
+from points.access import can_see_objector
 from points.models import Household, LedgerEntry, Resident, Rule, User
 
 
@@ -98,6 +99,7 @@ def rule_dict(rule: Rule, version=None) -> dict[str, Any]:
         "evidence_required": v.evidence_required,
         "needs_review": v.needs_review,
         "claimable": v.claimable,
+        "for_donations": v.for_donations,
         "active": rule.active,
         "version": v.version,
         "effective_from": v.effective_from.isoformat(),
@@ -133,13 +135,14 @@ def award_dict(award) -> dict[str, Any]:
     }
 
 
-def objection_dict(objection) -> dict[str, Any]:
+def objection_dict(objection, viewer) -> dict[str, Any]:
+    """``resident_id`` (the objector) is null unless ``viewer`` may see who objected."""
     return {
         "id": objection.id,
         "award_id": objection.award_id,
         "status": objection.status.value,
         "reason": objection.reason,
-        "resident_id": objection.resident_id,
+        "resident_id": objection.resident_id if can_see_objector(viewer, objection) else None,
         "created_at": iso(objection.created_at),
         "decided_by_id": objection.decided_by_id,
         "decided_at": iso(objection.decided_at),
@@ -158,6 +161,7 @@ def rule_version_dict(v) -> dict[str, Any]:
         "evidence_required": v.evidence_required,
         "needs_review": v.needs_review,
         "claimable": v.claimable,
+        "for_donations": v.for_donations,
         "effective_from": v.effective_from.isoformat(),
         "adopted_ref": v.adopted_ref,
     }

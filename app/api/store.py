@@ -225,6 +225,41 @@ def move_stock(item_id: int, data):
     return {"stock": movement.stock_after, "movement_id": movement.id}, 200
 
 
+class MovementQuery(Query):
+    kind = fields.String(load_default=None, allow_none=True)
+    item_id = id_field(load_default=None, allow_none=True)
+
+
+@bp.get("/stock-movements")
+@require_role(Role.CLERK, Role.ADMIN, Role.SUPERVISOR)
+@endpoint(query=MovementQuery, responses={200: "stock movements, newest first"})
+def list_movements(args):
+    """Every change of stock (purchases, donations, stocktake corrections, damage,
+    redemptions, voids), newest first; ``kind=count`` for the stocktakes'."""
+    moves = stock.movements(
+        get_session(), g.actor.village_id, item_id=args["item_id"], kind=args["kind"]
+    )
+    return list_response(
+        [
+            {
+                "id": m.id,
+                "item_id": m.item_id,
+                "item_name": m.item.name,
+                "kind": m.kind.value,
+                "delta": m.delta,
+                "stock_after": m.stock_after,
+                "note": m.note,
+                "donation_id": m.donation_id,
+                "order_id": m.order_id,
+                "created_by_id": m.created_by_id,
+                "created_at": iso(m.created_at),
+            }
+            for m in moves
+        ],
+        None,
+    ), 200
+
+
 @bp.post("/stocktakes")
 @require_role(Role.CLERK, Role.ADMIN)
 @endpoint(

@@ -69,6 +69,7 @@ class RuleTermsForm(FlaskForm):
     evidence_required = BooleanField(_l("Photo evidence required"))
     needs_review = BooleanField(_l("Needs review"))
     claimable = BooleanField(_l("Residents may claim it"))
+    for_donations = BooleanField(_l("The shop may award it for donations"))
     effective_from = DateField(_l("In force from"), validators=[InputRequired()])
     adopted_ref = StringField(
         _l("Adopted by (e.g. meeting resolution)"), validators=[Optional(), Length(max=200)]

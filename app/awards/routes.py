@@ -338,6 +338,7 @@ _TERM_FIELDS = (
     "evidence_required",
     "needs_review",
     "claimable",
+    "for_donations",
     "adopted_ref",
 )
 

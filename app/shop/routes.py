@@ -380,12 +380,21 @@ def stocktake():
     ), status
 
 
+@bp.get("/movements")
+@require_role(Role.CLERK, Role.ADMIN, Role.SUPERVISOR)
+def movement_list():
+    """Every stock movement, newest first; ``?kind=count`` for the stocktakes' corrections."""
+    kind = request.args.get("kind") or None
+    moves = stock.movements(get_session(), g.user.village_id, kind=kind, limit=200)
+    return render_template("shop/movements.html", moves=moves, kind=kind)
+
+
 def _rule_choices():
     active = rules.list_rules(get_session(), g.user.village_id, active_only=True)
     return [SelectChoice("", _("(no points)"))] + [
         SelectChoice(str(r.id), f"{r.code} {r.latest.title} (+{r.latest.points})")
         for r in active
-        if r.latest.points > 0
+        if r.latest.points > 0 and r.latest.for_donations
     ]
 
 
@@ -444,6 +453,8 @@ def donation_new():
                 _("Donation from %(name)s recorded. Thank you!", name=donation.donor_name),
                 "success",
             )
+            if form.new_name.data and not g.user.has_role(Role.ADMIN):
+                flash(_("The new item is off sale until the committee sets its price."), "info")
             return redirect(url_for("shop.donation_list"))
     return render_template("shop/donation_form.html", form=form, items=all_items), status
 

@@ -126,12 +126,17 @@ def test_users_create_roles_and_reset(admin_client, session, client):
         "/admin/users/new", data={"username": "newbie", "password": "short", "roles": []}
     )
     assert r.status_code == 400
+    r = admin_client.post(f"/admin/users/{u.id}", data={"roles": ["host", "clerk"], "active": "y"})
+    assert r.status_code == 302
+    session.expire_all()
+    assert {r.value for r in session.get(User, u.id).roles} == {"host", "clerk"}
+    # The supervisor's role is not the committee's to give (issue 14, finding 3).
     r = admin_client.post(
         f"/admin/users/{u.id}", data={"roles": ["host", "supervisor"], "active": "y"}
     )
-    assert r.status_code == 302
+    assert r.status_code == 400
     session.expire_all()
-    assert {r.value for r in session.get(User, u.id).roles} == {"host", "supervisor"}
+    assert {r.value for r in session.get(User, u.id).roles} == {"host", "clerk"}
     r = admin_client.post(f"/admin/users/{u.id}/password", data={"password": "brand-new-pass"})
     assert r.status_code == 302
     r = admin_client.post(
@@ -195,3 +200,138 @@ def test_language_switch(client, village, make_user, login):
     assert "Work" in page and "工作台" not in page
     client.get("/lang/zh")
     assert "工作台" in client.get("/staff").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["deceased", "moved_out"])
+def test_a_resident_who_leaves_loses_login_tokens_and_sessions(
+    app, admin_client, session, village, make_household, make_resident, make_user, token_for, status
+):
+    """Marked deceased or moved out, a resident's login is disabled, its bearer token
+    revoked and its open session ended, by the status service itself (issue 14, finding 4)."""
+    resident = make_resident(village, make_household(village, "8801"), name="赵德明")
+    user = make_user(village, roles=["resident"], resident=resident)
+    token = token_for(user)
+    phone = app.test_client()
+    assert (
+        phone.post("/login", data={"username": user.username, "password": PASSWORD}).status_code
+        == 302
+    )
+    assert phone.get("/me").status_code == 200
+    assert phone.get("/api/v1/me", headers=token).status_code == 200
+
+    r = admin_client.post(f"/admin/residents/{resident.id}/status", data={"status": status})
+    assert r.status_code == 302
+    session.expire_all()
+    assert session.get(User, user.id).active is False
+    assert phone.get("/api/v1/me", headers=token).status_code == 401
+    assert phone.get("/me").status_code == 302  # back to the login page
+    again = app.test_client().post("/login", data={"username": user.username, "password": PASSWORD})
+    assert again.status_code != 302
+    row = session.scalar(
+        select(AuditLog).where(AuditLog.action == "user.active", AuditLog.object_id == user.id)
+    )
+    assert (row.user_id, row.after) == (admin_client.admin.id, {"active": False, "why": status})
+    # Nor can the login be switched back on while the record says they have left.
+    r = admin_client.post(f"/admin/users/{user.id}", data={"roles": ["resident"], "active": "y"})
+    assert r.status_code == 400
+    session.expire_all()
+    assert session.get(User, user.id).active is False
+
+
+def test_the_committee_cannot_make_a_supervisor_and_the_supervisors_see_every_change(
+    app, admin_client, session, village, make_user, token_for
+):
+    """An admin cannot make a second login as supervisor, nor give themself the role, from
+    the pages; every login made and role changed is on a list the supervisors read, with
+    who did it (issue 14, finding 3)."""
+    r = admin_client.post(
+        "/admin/users/new",
+        data={"username": "my-second", "password": "second-pass-1", "roles": ["supervisor"]},
+    )
+    assert r.status_code == 400 and "命令行" in r.get_data(as_text=True)
+    assert session.scalar(select(User).where(User.username == "my-second")) is None
+    me = admin_client.admin
+    r = admin_client.post(
+        f"/admin/users/{me.id}", data={"roles": ["admin", "supervisor"], "active": "y"}
+    )
+    assert r.status_code == 400
+    session.expire_all()
+    assert "supervisor" not in {x.value for x in session.get(User, me.id).roles}
+    r = admin_client.post(
+        "/admin/users/new",
+        data={"username": "my-helper", "password": "helper-pass-1", "roles": ["admin"]},
+    )
+    assert r.status_code == 302
+    supervisor = make_user(village, roles=["supervisor"], username="jiandu")
+    reader = app.test_client()
+    assert (
+        reader.post("/login", data={"username": "jiandu", "password": PASSWORD}).status_code == 302
+    )
+    page = reader.get("/admin/role-changes").get_data(as_text=True)
+    assert "my-helper" in page and me.username in page and "my-second" not in page
+    rows = reader.get("/api/v1/role-changes", headers=token_for(supervisor)).json["items"]
+    made = next(x for x in rows if x["login"] == "my-helper")
+    assert (made["action"], made["by"], made["after"]["roles"]) == (
+        "user.create",
+        me.username,
+        ["admin"],
+    )
+    assert next(x for x in rows if x["login"] == "jiandu")["by"] is None  # the command line
+
+
+def test_a_staff_login_linked_to_its_villager_awards_its_own_family_through_review(
+    app, admin_client, session, village, make_household, make_resident, fixed_clock
+):
+    """A grid worker who lives in household 5001 is linked to their resident record when the
+    committee makes the login; their award to their own father under a rule that needs no
+    review waits for someone else's review, as for any own-household award (issue 14)."""
+    from points import rules
+    from points.models import Award, AwardStatus
+    from tests.conftest import PASSWORD as _  # noqa: F401
+
+    home = make_household(village, "5001")
+    father = make_resident(village, home, name="王大伯")
+    son = make_resident(village, home, name="王小军")
+    neighbour = make_resident(village, make_household(village, "5002"), name="李秀英")
+    meeting = rules.create_rule(
+        session,
+        village_id=village.id,
+        code="YS01",
+        terms=rules.clean_terms({"title": "参加村民议事会", "category": "议事协商", "points": 5}),
+        effective_from=village.created_at.date(),
+        by_id=None,
+    )
+    session.commit()
+    form = {"username": "wang-grid", "password": "grid-pass-123", "roles": ["host"]}
+    r = admin_client.post(
+        "/admin/users/new", data={**form, "household_number": "5001", "resident_name": "王大妈"}
+    )
+    assert (
+        r.status_code == 400
+        and session.scalar(select(User).where(User.username == "wang-grid")) is None
+    )
+    r = admin_client.post(
+        "/admin/users/new", data={**form, "household_number": "5001", "resident_name": "王小军"}
+    )
+    assert r.status_code == 302
+    host = session.scalar(select(User).where(User.username == "wang-grid"))
+    assert host.resident_id == son.id
+    edit = admin_client.get(f"/admin/users/{host.id}").get_data(as_text=True)
+    assert 'value="5001"' in edit and 'value="王小军"' in edit
+
+    phone = app.test_client()
+    token = phone.post(
+        "/api/v1/auth/token", json={"username": "wang-grid", "password": "grid-pass-123"}
+    ).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    own = phone.post(
+        "/api/v1/awards", json={"resident_id": father.id, "rule_id": meeting.id}, headers=headers
+    )
+    assert own.status_code == 201 and own.json["status"] == "pending", own.json
+    other = phone.post(
+        "/api/v1/awards", json={"resident_id": neighbour.id, "rule_id": meeting.id}, headers=headers
+    )
+    assert other.status_code == 201 and other.json["status"] == "confirmed"
+    session.expire_all()
+    assert (home.balance, home.pending) == (0, 5)
+    assert session.get(Award, own.json["id"]).status == AwardStatus.PENDING

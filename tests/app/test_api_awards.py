@@ -114,7 +114,7 @@ def test_award_review_object_dismiss_confirm(client, session, world, fixed_clock
         client.get("/api/v1/awards?status=pending", headers=w["sup"]).json["items"][0]["id"]
         == award_id
     )
-    r = client.post(f"/api/v1/awards/{award_id}/approve", headers=w["sup"])
+    r = client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"])
     assert r.status_code == 200 and r.json["status"] == "published" and r.json["objection_deadline"]
     board = client.get("/api/v1/awards/board", headers=w["li_user"]).json["items"]
     assert [a["id"] for a in board] == [award_id]
@@ -360,7 +360,7 @@ def test_roles_and_isolation(client, world):
         f"/api/v1/awards/{award_id}/objections", json={"reason": "x"}, headers=w["li_user"]
     )
     assert r.status_code == 409 and r.json["error"] == "not_in_objection_window"
-    client.post(f"/api/v1/awards/{award_id}/approve", headers=w["sup"])
+    client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"])
     assert (
         client.post(
             f"/api/v1/awards/{award_id}/objections", json={"reason": "x"}, headers=w["other_admin"]
@@ -461,8 +461,11 @@ def test_rule_revise_and_deactivate(client, world):
         "adopted_ref": "村民代表会议 2026-03-05 决议",
         "effective_from": "2026-03-05",
     }
-    r = client.post(f"/api/v1/rules/{rid}/revise", json=body, headers=w["admin"])
+    r = client.post(
+        f"/api/v1/rules/{rid}/revise", json={**body, "for_donations": True}, headers=w["admin"]
+    )
     assert r.status_code == 201 and r.json["version"] == 2 and r.json["points"] == 6
+    assert [v["for_donations"] for v in r.json["versions"]] == [True, False]
     assert [v["version"] for v in r.json["versions"]] == [2, 1]
     award = client.post(
         "/api/v1/awards", json={"resident_id": w["wang"].id, "rule_id": rid}, headers=w["host"]
@@ -629,3 +632,36 @@ def test_claims_and_bulk_refusals(client, world):
         headers=w["host"],
     )
     assert r.status_code == 404
+
+
+def test_only_the_supervisors_and_the_objector_learn_who_objected(
+    client, session, world, fixed_clock
+):
+    """李秀英 objects to 王建国's award: his household, the committee and the other staff
+    read the objection without her id; the supervisors and she herself see it (issue 14,
+    finding 9)."""
+    w = world
+    award_id = client.post(
+        "/api/v1/awards",
+        json={"resident_id": w["wang"].id, "rule_id": w["flood"].id},
+        headers=w["host"],
+    ).json["id"]
+    assert client.post(f"/api/v1/awards/{award_id}/approve", headers=w["admin"]).status_code == 200
+    r = client.post(
+        f"/api/v1/awards/{award_id}/objections", json={"reason": "他那天不在"}, headers=w["li_user"]
+    )
+    assert r.status_code == 201 and r.json["resident_id"] == w["li"].id  # her own
+    for who in ("wang_user", "host", "clerk", "admin"):
+        got = client.get(f"/api/v1/awards/{award_id}", headers=w[who])
+        assert got.status_code == 200, who
+        [objection] = got.json["objections"]
+        assert objection["reason"] == "他那天不在"
+        assert objection["resident_id"] is None, who
+    queue = client.get("/api/v1/objections", headers=w["admin"]).json["items"]
+    assert [o["resident_id"] for o in queue] == [None]
+    got = client.get(f"/api/v1/awards/{award_id}", headers=w["sup"]).json
+    assert [o["resident_id"] for o in got["objections"]] == [w["li"].id]
+    queue = client.get("/api/v1/objections", headers=w["sup"]).json["items"]
+    assert [o["resident_id"] for o in queue] == [w["li"].id]
+    mine = client.get("/api/v1/objections?status=mine", headers=w["li_user"]).json["items"]
+    assert [o["resident_id"] for o in mine] == [w["li"].id]

@@ -107,7 +107,10 @@ def test_report_review_board_object_decide(app, login, session, w, fixed_clock):
     assert li.post(f"/awards/{award.id}/object", data={"reason": "他那天不在"}).status_code == 302
     assert li.post(f"/awards/{award.id}/object", data={"reason": "again"}).status_code == 409
     objections = sup.get("/awards/objections")
-    assert "他那天不在" in objections.text
+    assert "他那天不在" in objections.text and "李秀英" in objections.text
+    # Who objected is the supervisors' to know, not the committee's (issue 14, finding 9).
+    committee = as_user(app, login, w["admin"]).get("/awards/objections")
+    assert "他那天不在" in committee.text and "李秀英" not in committee.text
     objection = awards.open_objections(session, w["h1"].village_id)[0]
     assert (
         sup.post(
@@ -115,8 +118,15 @@ def test_report_review_board_object_decide(app, login, session, w, fixed_clock):
         ).status_code
         == 400
     )
+    # The supervisor approved it, so stands aside; the committee decides (issue 14).
+    refused = sup.post(
+        f"/objections/{objection.id}/decide",
+        data={"decision": "dismiss", "reason": "值班表显示其在岗"},
+    )
+    assert refused.status_code == 403
+    admin = as_user(app, login, w["admin"])
     assert (
-        sup.post(
+        admin.post(
             f"/objections/{objection.id}/decide",
             data={"decision": "dismiss", "reason": "值班表显示其在岗"},
         ).status_code
@@ -271,11 +281,13 @@ def test_rules_pages_and_import(app, login, session, w):
             "unit": "per_time",
             "effective_from": "2026-11-02",
             "adopted_ref": "村民代表会议 2026-03-05 决议",
+            "for_donations": "y",
         },
     )
     assert r.status_code == 302
     detail = admin.get(f"/rules/{w['clean'].id}")
     assert "v2" in detail.text and "村民代表会议 2026-03-05 决议" in detail.text
+    assert session.get(Rule, w["clean"].id).latest.for_donations is True
     assert (
         admin.post(
             f"/rules/{w['clean'].id}/revise",
@@ -338,9 +350,18 @@ def test_rules_pages_and_import(app, login, session, w):
 
     good = _sheet(
         [
-            ["code", "title", "category", "points", "unit", "monthly_cap", "needs_review"],
-            ["N1", "新规则", "环境卫生", 4, "小时", 20, "是"],
-            ["ZY02", "规则ZY02", "志愿服务", 12, "per_time", None, True],
+            [
+                "code",
+                "title",
+                "category",
+                "points",
+                "unit",
+                "monthly_cap",
+                "needs_review",
+                "捐赠积分",
+            ],
+            ["N1", "新规则", "环境卫生", 4, "小时", 20, "是", "是"],
+            ["ZY02", "规则ZY02", "志愿服务", 12, "per_time", None, True, None],
         ]
     )
     r = admin.post(
@@ -361,7 +382,8 @@ def test_rules_pages_and_import(app, login, session, w):
         n1.latest.unit.value,
         n1.latest.monthly_cap,
         n1.latest.needs_review,
-    ) == (4, "per_hour", 20, True)
+        n1.latest.for_donations,
+    ) == (4, "per_hour", 20, True, True)
     assert session.get(Rule, w["flood"].id).latest.version == 2
 
 

@@ -150,3 +150,39 @@ def test_verify_ledger_command(app, session, connection, make_household, village
     connection.execute(text("UPDATE ledger_entries SET note = '' WHERE id = :id"), {"id": entry.id})
     r = runner.invoke(args=["verify-ledger", "--village", "home"])
     assert r.exit_code == 0, r.output
+
+
+def test_set_roles_from_the_command_line_grants_the_supervisor_role(app, session, village):
+    """The supervisory committee's role is the command line's (or the county's) to give:
+    ``set-roles`` grants it to an existing login, and the change is on the supervisors' list
+    with no acting login (issue 14, finding 3)."""
+    from points import users
+
+    users.create_user(
+        session,
+        username="zhao-sup",
+        password="long-password",
+        village_id=village.id,
+        roles=["resident"],
+    )
+    session.commit()
+    runner = app.test_cli_runner()
+    args = ["set-roles", "--village", village.code, "--username", "zhao-sup"]
+    r = runner.invoke(args=[*args, "--role", "resident", "--role", "supervisor"])
+    assert r.exit_code == 0, r.output
+    assert "resident, supervisor" in r.output
+    session.expire_all()
+    user = session.scalar(select(User).where(User.username == "zhao-sup"))
+    assert {x.value for x in user.roles} == {"resident", "supervisor"}
+    [change] = [c for c in users.role_changes(session, village.id) if c.action == "user.roles"]
+    assert (change.login, change.by, change.after) == (
+        "zhao-sup",
+        None,
+        {"roles": ["resident", "supervisor"]},
+    )
+    r = runner.invoke(
+        args=["set-roles", "--village", village.code, "--username", "nobody", "--role", "host"]
+    )
+    assert r.exit_code == 1 and "nobody" in r.output
+    r = runner.invoke(args=[*args, "--role", "emperor"])
+    assert r.exit_code == 1

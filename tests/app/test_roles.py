@@ -58,6 +58,7 @@ ROUTES = [
     ("POST", "/admin/residents/{resident}/move", ADMIN, {"household_number": ""}),
     ("POST", "/admin/residents/{resident}/status", ADMIN, {"status": "bogus"}),
     ("GET", "/admin/users", ADMIN, None),
+    ("GET", "/admin/role-changes", REVIEWERS, None),  # the supervisors read every change
     ("GET", "/admin/users/new", ADMIN, None),
     ("POST", "/admin/users/new", ADMIN, {"username": ""}),
     ("GET", "/admin/users/{user}", ADMIN, None),
@@ -132,6 +133,7 @@ ROUTES = [
     ("GET", "/shop/donations/new", COUNTER, None),
     ("POST", "/shop/donations/new", COUNTER, {"donor_name": ""}),
     ("GET", "/shop/daily", {"clerk", "admin", "supervisor"}, None),  # end-of-day check
+    ("GET", "/shop/movements", {"clerk", "admin", "supervisor"}, None),  # stocktakes seen
     # -- API: auth, self, households, residents, cards ----------------------------------
     ("GET", "/api/v1/me", ALL, None),
     ("DELETE", "/api/v1/auth/token", ALL, None),
@@ -170,6 +172,7 @@ ROUTES = [
     ("POST", "/api/v1/objections/{objection}/decide", REVIEWERS, {}),
     ("POST", "/api/v1/ledger/entries/{entry}/correct", ADMIN, {}),
     ("GET", "/api/v1/ledger/verify", REVIEWERS, None),
+    ("GET", "/api/v1/role-changes", REVIEWERS, None),
     # -- API: events and check-in -----------------------------------------------------------
     ("POST", "/api/v1/events", HOSTS, {}),
     ("GET", "/api/v1/events", STAFF, None),
@@ -191,6 +194,7 @@ ROUTES = [
     ("POST", "/api/v1/stocktakes", COUNTER, {}),
     ("POST", "/api/v1/donations", COUNTER, {}),
     ("GET", "/api/v1/donations", STAFF, None),
+    ("GET", "/api/v1/stock-movements?kind=count", {"clerk", "admin", "supervisor"}, None),
     ("POST", "/api/v1/redemptions", COUNTER, {}),
     ("GET", "/api/v1/redemptions/{order}", STAFF, None),
     ("POST", "/api/v1/redemptions/{order}/void", REVIEWERS, {}),

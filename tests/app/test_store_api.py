@@ -268,43 +268,86 @@ def test_items_create_edit_deactivate_and_stock(client, session, shop):
 
 
 def test_donation_with_new_item_and_points(client, session, shop, make_user):
+    """A clerk's donation: points only under a rule marked for donations, and then through
+    review; a new item is off sale until the committee sets its price (issue 14, finding 1).
+    An admin's donation is posted at once and its new item is on sale."""
     from points import rules
+    from points.models import Award, AwardStatus
 
-    rule = rules.create_rule(
-        session,
-        village_id=shop.village.id,
-        code="WM02",
-        terms=rules.clean_terms({"title": "捐赠爱心超市", "category": "文明新风", "points": 5}),
-        effective_from=shop.village.created_at.date(),
-        by_id=None,
-    )
+    def rule(code, title, for_donations):
+        return rules.create_rule(
+            session,
+            village_id=shop.village.id,
+            code=code,
+            terms=rules.clean_terms(
+                {
+                    "title": title,
+                    "category": "文明新风",
+                    "points": 5,
+                    "for_donations": for_donations,
+                }
+            ),
+            effective_from=shop.village.created_at.date(),
+            by_id=None,
+        )
+
+    donation_rule = rule("WM02", "捐赠爱心超市", True)
+    attendance = rule("YS01", "参加村民议事会", False)  # no review: points at once
     session.commit()
+    lines = [
+        {"item_id": shop.rice.id, "quantity": 2},
+        {"new_item": {"name": "毛巾", "price": 800, "unit": "条"}, "quantity": 3},
+    ]
+    body = {"donor_resident_id": shop.resident.id, "lines": lines, "estimated_value": 120}
+    # The attack: any positive rule, through a made-up donation. Refused, nothing changes.
+    r = client.post(
+        "/api/v1/donations", json={**body, "rule_id": attendance.id}, headers=shop.clerk
+    )
+    assert r.status_code == 400 and "rule_id" in r.json["fields"], r.json
+    session.expire_all()
+    assert shop.household.balance == 60 and session.get(Item, shop.rice.id).stock == 4
+    assert session.scalar(select(Item).where(Item.name == "毛巾")) is None
+
+    r = client.post(
+        "/api/v1/donations",
+        json={**body, "public": True, "rule_id": donation_rule.id},
+        headers=shop.clerk,
+    )
+    assert r.status_code == 201, r.json
+    assert r.json["donor_name"] == "张建国" and r.json["points_entry_id"] is None
+    session.expire_all()
+    award = session.scalar(select(Award).where(Award.rule_id == donation_rule.id))
+    assert award.status == AwardStatus.PENDING
+    assert (shop.household.balance, shop.household.pending) == (60, 5)
+    assert session.get(Item, shop.rice.id).stock == 6
+    towel = session.scalar(select(Item).where(Item.name == "毛巾"))
+    assert (towel.stock, towel.active) == (3, False)
+    sell = client.post(
+        "/api/v1/redemptions",
+        json={"household_id": shop.household.id, "lines": [{"item_id": towel.id, "quantity": 1}]},
+        headers=shop.clerk,
+    )
+    assert sell.status_code == 409 and sell.json["error"] == "item_inactive"
+
     r = client.post(
         "/api/v1/donations",
         json={
             "donor_resident_id": shop.resident.id,
-            "lines": [
-                {"item_id": shop.rice.id, "quantity": 2},
-                {"new_item": {"name": "毛巾", "price": 8, "unit": "条"}, "quantity": 3},
-            ],
-            "estimated_value": 120,
-            "public": True,
-            "rule_id": rule.id,
+            "lines": [{"new_item": {"name": "牙刷", "price": 3}, "quantity": 5}],
+            "rule_id": donation_rule.id,
         },
-        headers=shop.clerk,
+        headers=shop.admin,
     )
-    assert r.status_code == 201, r.json
-    assert r.json["donor_name"] == "张建国" and r.json["points_entry_id"]
+    assert r.status_code == 201 and r.json["points_entry_id"], r.json
     session.expire_all()
-    assert shop.household.balance == 65 and session.get(Item, shop.rice.id).stock == 6
-    towel = session.scalar(select(Item).where(Item.name == "毛巾"))
-    assert towel.stock == 3
+    assert (shop.household.balance, shop.household.pending) == (65, 5)
+    assert session.scalar(select(Item).where(Item.name == "牙刷")).active is True
     r = client.post(
         "/api/v1/donations",
         json={
             "donor_name": "某公司",
             "lines": [{"item_id": shop.rice.id, "quantity": 1}],
-            "rule_id": rule.id,
+            "rule_id": donation_rule.id,
         },
         headers=shop.clerk,
     )
@@ -315,7 +358,49 @@ def test_donation_with_new_item_and_points(client, session, shop, make_user):
         headers=shop.clerk,
     )
     assert r.status_code == 400
-    assert client.get("/api/v1/donations", headers=shop.host).json["items"][0]["public"] is True
+    listed = client.get("/api/v1/donations", headers=shop.host).json["items"]
+    assert [d["public"] for d in listed] == [False, True]
+
+
+def test_a_stocktake_does_not_hide_a_donation_from_the_supervisors(
+    client, session, shop, login, make_user
+):
+    """A donation posted and then counted away leaves both movements on the record, with
+    who made them, where the supervisory committee reads them (issue 14, finding 1)."""
+    r = client.post(
+        "/api/v1/donations",
+        json={"donor_name": "某人", "lines": [{"item_id": shop.rice.id, "quantity": 5}]},
+        headers=shop.clerk,
+    )
+    assert r.status_code == 201
+    r = client.post(
+        "/api/v1/stocktakes",
+        json={"counts": [{"item_id": shop.rice.id, "counted": 4}], "note": "月底盘点"},
+        headers=shop.clerk,
+    )
+    assert r.status_code == 200 and r.json["movements"][0]["delta"] == -5
+    session.expire_all()
+    assert session.get(Item, shop.rice.id).stock == 4  # the figure is back where it was
+    r = client.get("/api/v1/stock-movements?kind=count", headers=shop.supervisor)
+    assert r.status_code == 200, r.json
+    [count] = r.json["items"]
+    assert (count["item_name"], count["delta"], count["stock_after"], count["note"]) == (
+        "大米",
+        -5,
+        4,
+        "月底盘点",
+    )
+    everything = client.get("/api/v1/stock-movements", headers=shop.supervisor).json["items"]
+    assert [(m["kind"], m["delta"]) for m in everything][:2] == [("count", -5), ("donation", 5)]
+    assert (
+        client.get("/api/v1/stock-movements?kind=bogus", headers=shop.supervisor).status_code == 400
+    )
+    supervisor = make_user(shop.village, roles=[Role.SUPERVISOR])
+    login(supervisor)
+    page = client.get("/shop/movements?kind=count")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "月底盘点" in text and "-5" in text
 
 
 def test_roles_are_enforced(client, shop):

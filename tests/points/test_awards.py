@@ -62,10 +62,10 @@ def test_the_life_of_an_award(session, village, people, fixed_clock):
     assert (a2.status, a2.amount) == (AwardStatus.PENDING, 20)
     assert (h1.balance, h1.pending) == (5, 20)
 
-    # The host cannot approve their own report; the supervisor does: posted for 7 days.
+    # The host cannot approve their own report; the committee does: posted for 7 days.
     with pytest.raises(awards.ConflictOfInterest):
         awards.approve(session, a2, by=p["host"])
-    awards.approve(session, a2, by=p["sup"])
+    awards.approve(session, a2, by=p["admin"])
     assert a2.status == AwardStatus.PUBLISHED
     assert (a2.objection_deadline - fixed_clock.now).days == 7
 
@@ -183,6 +183,38 @@ def test_own_household_cannot_review_or_decide(session, village, people, make_us
         awards.decide_objection(session, o, by=p["li_user"], uphold=True, reason="x")
     with pytest.raises(awards.ConflictOfInterest):
         awards.decide_objection(session, o, by=p["wang_user"], uphold=False, reason="x")
+
+
+def test_creator_and_approver_stand_aside_from_the_objection(
+    session, village, people, make_user, fixed_clock
+):
+    """Whoever made or approved an award cannot decide the objection to it (issue 14,
+    finding 2); someone else decides, and the audit row names who stood aside."""
+    from sqlalchemy import select
+
+    from points.models import AuditLog
+
+    p = people
+    flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    maker = make_user(village, roles=(Role.ADMIN,))  # an admin reports, and could decide
+    a = awards.create_award(session, village=village, rule=flood, resident=p["wang"], by=maker)
+    awards.approve(session, a, by=p["admin"])
+    o = awards.object_to(session, a, by=p["li_user"], reason="他那天不在")
+    for conflicted in (maker, p["admin"]):
+        with pytest.raises(awards.ConflictOfInterest):
+            awards.decide_objection(session, o, by=conflicted, uphold=False, reason="属实")
+    assert (o.status, a.status) == (ObjectionStatus.OPEN, AwardStatus.HELD)
+    awards.decide_objection(session, o, by=p["sup"], uphold=True, reason="经核实不实")
+    assert (o.status, a.status, o.decided_by_id) == (
+        ObjectionStatus.UPHELD,
+        AwardStatus.REJECTED,
+        p["sup"].id,
+    )
+    row = session.scalar(select(AuditLog).where(AuditLog.action == "objection.uphold"))
+    assert (row.user_id, row.after["stood_aside"]) == (
+        p["sup"].id,
+        sorted([maker.id, p["admin"].id]),
+    )
 
 
 def test_monthly_cap_counts_pending_and_confirmed(session, village, people, fixed_clock):

@@ -106,5 +106,74 @@ def test_cannot_remove_own_admin_role(session, village):
         users.set_roles(session, u, ["host"], by_id=u.id)
     with pytest.raises(ValidationFailed):
         users.set_active(session, u, False, by_id=u.id)
-    users.set_roles(session, u, ["admin", "supervisor"], by_id=u.id)
-    assert Role.SUPERVISOR in u.roles
+    with pytest.raises(ValidationFailed):  # nor give themself the supervisor's (issue 14)
+        users.set_roles(session, u, ["admin", "supervisor"], by_id=u.id)
+    assert Role.SUPERVISOR not in u.roles
+
+
+def test_the_supervisor_role_comes_from_the_command_line_or_the_county(
+    session, village, make_village
+):
+    """The four-eyes rule holds between people: a village's admin can neither make a
+    supervisor's login, nor add or remove the role, nor make anyone admin and supervisor at
+    once; the command line (no acting login) and the village's county officer can
+    (issue 14, finding 3). Every change is in the list the supervisors read."""
+    from points import county as counties
+
+    admin = users.create_user(
+        session, username="cw-admin", password="long-enough", village_id=village.id, roles=["admin"]
+    )
+    host = users.create_user(
+        session, username="cw-host", password="long-enough", village_id=village.id, roles=["host"]
+    )
+    for roles in (["supervisor"], ["admin", "supervisor"]):
+        with pytest.raises(ValidationFailed) as caught:
+            users.create_user(
+                session,
+                username="second-me",
+                password="long-enough",
+                village_id=village.id,
+                roles=roles,
+                by_id=admin.id,
+            )
+        assert "roles" in caught.value.fields
+    for who, roles in ((host, ["host", "supervisor"]), (admin, ["admin", "supervisor"])):
+        with pytest.raises(ValidationFailed):
+            users.set_roles(session, who, roles, by_id=admin.id)
+        assert Role.SUPERVISOR not in who.roles
+    # From the command line: allowed, even both at once (a small village's installer).
+    sup = users.create_user(
+        session,
+        username="cw-sup",
+        password="long-enough",
+        village_id=village.id,
+        roles=["supervisor"],
+    )
+    with pytest.raises(ValidationFailed):  # the admin cannot take it away either
+        users.set_roles(session, sup, ["host"], by_id=admin.id)
+    with pytest.raises(ValidationFailed):  # nor make the supervisor an admin too
+        users.set_roles(session, sup, ["supervisor", "admin"], by_id=admin.id)
+    users.set_roles(session, sup, ["supervisor", "host"], by_id=admin.id)  # other roles: yes
+    users.set_roles(session, host, ["host", "supervisor"], by_id=None)
+    assert Role.SUPERVISOR in host.roles
+    # The county's officer may; another county's may not.
+    home = counties.create_county(session, code="cw-county", name="本县")
+    counties.attach_village(session, home, village)
+    officer = counties.create_officer(
+        session, county=home, username="cw-officer", password="long-enough", full_name="县局"
+    )
+    users.set_roles(session, host, ["host"], by_id=officer.id)
+    assert Role.SUPERVISOR not in host.roles
+    away = counties.create_county(session, code="cw-away", name="外县")
+    stranger = counties.create_officer(
+        session, county=away, username="cw-stranger", password="long-enough", full_name="外县"
+    )
+    with pytest.raises(ValidationFailed):
+        users.set_roles(session, host, ["host", "supervisor"], by_id=stranger.id)
+    changes = users.role_changes(session, village.id)
+    assert [(c.action, c.login, c.by) for c in changes[:3]] == [
+        ("user.roles", "cw-host", "cw-officer"),
+        ("user.roles", "cw-host", None),
+        ("user.roles", "cw-sup", "cw-admin"),
+    ]
+    assert changes[0].before == {"roles": ["host", "supervisor"]}

@@ -18,3 +18,12 @@ def test_demo_shop(session):
     )
     assert low >= 40
     assert ledger.verify(session, village_id=village.id).ok
+
+
+def test_demo_has_one_rule_for_donations(session):
+    """The shop's donation form offers the demo's donation rule and no other (issue 14)."""
+    from points import rules
+
+    village = demo.seed_demo(session)
+    marked = [r.code for r in rules.list_rules(session, village.id) if r.latest.for_donations]
+    assert marked == [demo.DONATION_RULE]

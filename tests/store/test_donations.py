@@ -19,6 +19,11 @@ def clerk(village, make_user):
 
 
 @pytest.fixture
+def admin(village, make_user):
+    return make_user(village, roles=["admin"])
+
+
+@pytest.fixture
 def setup(session, village, make_household, make_resident, fixed_clock):
     household = make_household(village, "7")
     resident = make_resident(village, household, name="陈德明")
@@ -30,7 +35,13 @@ def setup(session, village, make_household, make_resident, fixed_clock):
         village_id=village.id,
         code="JZ01",
         terms=rules.clean_terms(
-            {"title": "向爱心超市捐赠", "category": "文明新风", "points": 5, "monthly_cap": 10}
+            {
+                "title": "向爱心超市捐赠",
+                "category": "文明新风",
+                "points": 5,
+                "monthly_cap": 10,
+                "for_donations": True,
+            }
         ),
         effective_from=date(2026, 1, 1),
         by_id=None,
@@ -39,7 +50,8 @@ def setup(session, village, make_household, make_resident, fixed_clock):
     return village, household, resident, rice, rule
 
 
-def test_donation_stock_new_item_and_points(session, setup, clerk):
+def test_donation_stock_new_item_and_points(session, setup, admin):
+    """Recorded by an admin: the donor's points are posted at once."""
     village, household, resident, rice, rule = setup
     d = donations.record_donation(
         session,
@@ -53,7 +65,7 @@ def test_donation_stock_new_item_and_points(session, setup, clerk):
         estimated_value=260,
         public=True,
         rule_id=rule.id,
-        by_id=clerk.id,
+        by_id=admin.id,
     )
     assert d.donor_name == "陈德明" and rice.stock == 5
     oil = session.scalar(select(Item).where(Item.name == "食用油"))
@@ -74,7 +86,7 @@ def test_donation_stock_new_item_and_points(session, setup, clerk):
         donor_resident_id=resident.id,
         lines=[{"item_id": rice.id, "quantity": 1}],
         rule_id=rule.id,
-        by_id=clerk.id,
+        by_id=admin.id,
     )
     with pytest.raises(MonthlyCapReached):
         donations.record_donation(
@@ -84,7 +96,7 @@ def test_donation_stock_new_item_and_points(session, setup, clerk):
             donor_resident_id=resident.id,
             lines=[{"item_id": rice.id, "quantity": 1}],
             rule_id=rule.id,
-            by_id=clerk.id,
+            by_id=admin.id,
         )
     assert household.balance == 10 and ledger.verify(session, village_id=village.id).ok
     assert [
@@ -147,3 +159,63 @@ def test_reviewed_rule_or_own_household_waits_for_review(session, setup, village
     award = session.scalar(select(Award).where(Award.resident_id == resident.id))
     assert award.status == AwardStatus.PENDING and d.points_entry_id is None
     assert household.balance == 0 and household.pending == 5
+
+
+def test_points_only_under_a_rule_marked_for_donations(session, setup, clerk, admin):
+    """A made-up donation cannot carry any rule's points (issue 14, finding 1): a positive
+    rule with no review, not marked for donations, is refused for the clerk and the admin."""
+    village, household, resident, rice, _rule = setup
+    meeting = rules.create_rule(
+        session,
+        village_id=village.id,
+        code="YS01",
+        terms=rules.clean_terms({"title": "参加村民议事会", "category": "议事协商", "points": 5}),
+        effective_from=date(2026, 1, 1),
+        by_id=None,
+    )
+    session.commit()
+    for by in (clerk, admin):
+        with pytest.raises(ValidationFailed) as caught:
+            donations.record_donation(
+                session,
+                village=village,
+                donor_name="",
+                donor_resident_id=resident.id,
+                lines=[{"item_id": rice.id, "quantity": 1}],
+                rule_id=meeting.id,
+                by_id=by.id,
+            )
+        assert caught.value.fields == {"rule_id": "not a rule for donations"}
+        session.rollback()
+    session.expire_all()
+    assert (household.balance, household.pending, session.get(Item, rice.id).stock) == (0, 0, 2)
+
+
+def test_clerk_donation_waits_for_review_and_new_item_is_off_sale(session, setup, clerk, make_user):
+    """A clerk's donation under the donation rule waits for a second person; the item made
+    on the spot is off sale, at whatever price the clerk typed, until an admin edits it."""
+    from points import awards
+    from points.models import Award, AwardStatus
+
+    village, household, resident, rice, rule = setup
+    d = donations.record_donation(
+        session,
+        village=village,
+        donor_name="",
+        donor_resident_id=resident.id,
+        lines=[{"new_item": {"name": "金项链", "price": 1, "active": True}, "quantity": 1}],
+        rule_id=rule.id,
+        by_id=clerk.id,
+    )
+    assert d.points_entry_id is None
+    assert (household.balance, household.pending) == (0, 5)
+    item = session.scalar(select(Item).where(Item.name == "金项链"))
+    assert (item.active, item.stock, item.price) == (False, 1, 1)
+    award = session.scalar(select(Award).where(Award.resident_id == resident.id))
+    assert award.status == AwardStatus.PENDING
+    supervisor = make_user(village, roles=["supervisor"])
+    awards.approve(session, award, by=supervisor)
+    assert award.status == AwardStatus.PUBLISHED
+    admin = make_user(village, roles=["admin"])
+    catalogue.update_item(session, item, data={"price": 300, "active": True}, by_id=admin.id)
+    assert (item.active, item.price) == (True, 300)
