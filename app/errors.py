@@ -68,6 +68,7 @@ MESSAGES: dict[str, Any] = {
     "duplicate_item_name": _l("An item with that name already exists."),
     "already_voided": _l("This order has already been voided."),
     "void_needs_supervisor": _l("Orders of an earlier day can only be voided by the supervisor."),
+    "already_posted": _l("This month has already been posted."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -108,6 +109,11 @@ FIELD_MESSAGES = (
     _l("must be a JSON object"),
     _l("unknown field"),
     _l("not a valid date"),
+    _l("a month as YYYY-MM"),
+    _l("not a month still to come"),
+    _l("name, number or totals"),
+    _l("five rising positive numbers"),
+    _l("1 to 24"),
     _l("you cannot remove your own admin role"),
     _l("you cannot disable your own login"),
     _l("at most 500 characters"),

@@ -458,18 +458,24 @@ def entries(session: Session, household_id: int, *, limit: int = 50, before_seq:
 
 @dataclass
 class Problem:
-    household_id: int
+    household_id: int | None
     entry_id: int | None
-    kind: str  # hash_mismatch, chain_break, balance_mismatch, honour_mismatch, head_mismatch
+    # hash_mismatch, chain_break, balance_mismatch, honour_mismatch, head_mismatch,
+    # posting_mismatch (points.postings)
+    kind: str
     detail: str = ""
+    posting_id: int | None = None
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "household_id": self.household_id,
             "entry_id": self.entry_id,
             "kind": self.kind,
             "detail": self.detail,
         }
+        if self.posting_id is not None:
+            out["posting_id"] = self.posting_id
+        return out
 
 
 @dataclass
