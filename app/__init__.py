@@ -134,6 +134,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.awards.routes import bp as awards_bp
+    from app.board.routes import bp as board_bp
     from app.county.routes import bp as county_bp
     from app.host.attend import bp as attend_bp
     from app.host.offline import bp as offline_bp
@@ -151,6 +152,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         attend_bp,
         offline_bp,
         shop_bp,
+        board_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

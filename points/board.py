@@ -62,7 +62,7 @@ def _posted_awards(session: Session, village: Village, mode: DeductionDisplay):
             if mode == DeductionDisplay.TOTALS:
                 continue
             if mode == DeductionDisplay.NUMBER:
-                line["household"] = a.household.number
+                line["household"] = a.resident.household.number
             else:
                 line["name"] = mask_name(a.resident.name)
         else:
