@@ -104,9 +104,7 @@ def idle_count(session: Session, village: Village, *, months: int) -> int:
     start = since(village, months)
     earned, _ = _earned_since(session, village.id, start)
     stmt = select(Resident.id).where(
-        Resident.village_id == village.id,
-        Resident.status == ResidentStatus.ACTIVE,
-        Resident.created_at < now(),
+        Resident.village_id == village.id, Resident.status == ResidentStatus.ACTIVE
     )
     return sum(1 for rid in session.scalars(stmt) if rid not in earned)
 

@@ -170,7 +170,13 @@ def posting_xlsx(posting_id: int):
     book = Workbook()
     sheet = book.active
     sheet.title = posting.month
-    header = [_("Household number"), _("Head of household"), _("Earned"), _("Spent"), _("Balance")]
+    header = [
+        _("Household number"),
+        _("Head of household"),
+        _("Earned this month"),
+        _("Spent this month"),
+        _("Balance at month end"),
+    ]
     rows = [header] + [
         [r["number"], r["name"], r["earned"], r["spent"], r["balance"]] for r in posting.rows
     ]

@@ -142,3 +142,47 @@ def test_the_first_posting_that_no_longer_matches_is_named(
     # Both postings cover it (October's was posted in November): the first is named.
     assert [p.posting_id for p in problems] == [october["id"]]
     assert check(client, november["verification_code"]).json["matches"] is False
+
+
+def test_the_a4_sheet_and_the_xlsx(
+    client, session, village, make_household, make_resident, make_user, fixed_clock
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import PASSWORD
+
+    h = make_household(village, "1001")
+    make_resident(village, h, "=HYPERLINK(1)")  # a name that a spreadsheet would run
+    ledger.post(session, household_id=h.id, amount=8, kind=EntryKind.AWARD)
+    admin = make_user(village, roles=(Role.ADMIN,))
+    session.commit()
+    client.post("/login", data={"username": admin.username, "password": PASSWORD})
+    r = client.post("/postings", data={"month": "2026-11"})
+    assert r.status_code == 303
+    sheet = client.get(r.headers["Location"]).get_data(as_text=True)
+    posting = postings.postings_of(session, village.id)[0]
+    code = postings.format_code(posting.code)
+    for text in (
+        "幸福村户积分公示",
+        "2026年11月",
+        "公示期：2026年11月02日至2026年11月09日",
+        "幸福村村民委员会",
+        "幸福村村务监督委员会",
+        code,
+        "<svg",
+        "data-print",
+    ):
+        assert text in sheet, text
+    assert client.post("/postings", data={"month": "2026-11"}).status_code == 303  # flashed
+    assert len(postings.postings_of(session, village.id)) == 1
+    book = load_workbook(io.BytesIO(client.get(f"/postings/{posting.id}.xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0] == ("户号", "户主", "本月获得", "本月支出", "月末余额")
+    assert rows[1] == ("1001", "=***********)", 8, 0, 8)
+    assert rows[-1][:2] == ("核验码", code)
+    cell = book.active.cell(row=2, column=2)
+    assert cell.data_type == "s"  # text, not a formula
+    # Another village's staff cannot open it.
+    assert client.get(f"/postings/{posting.id + 999}").status_code == 404
