@@ -124,3 +124,23 @@ def test_admin_changes_the_setting_from_the_postings_page(
     assert bad.status_code == 303
     session.expire_all()
     assert honours.settings_of(session, village.id).deductions.value == "name"  # unchanged
+
+
+def test_the_demo_board_is_light_enough_for_a_2g_phone(client, session, fixed_clock):
+    """≤ 30 KB over the wire: the page compressed, and its stylesheets as served."""
+    import re
+
+    village = demo.seed_demo(session)
+    session.commit()
+    page = client.get(f"/v/{village.code}", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.get("Content-Encoding") == "gzip"
+    total = len(page.data)
+    html = client.get(f"/v/{village.code}").get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert any("board.css" in a for a in assets)
+    for path in assets:
+        asset = client.get(path, headers={"Accept-Encoding": "gzip"})
+        total += len(asset.data)
+        asset.close()
+    print(f"demo board over the wire: {total} bytes")
+    assert total <= 30 * 1024, total
