@@ -8,6 +8,7 @@ from marshmallow import fields
 from app.api import bp
 from app.api.common import Body, Query, endpoint, iso
 from app.db import get_session
+from app.ratelimits import public_check_limits
 from app.security import require_role
 from points import board, postings, villages
 from points.models import Role
@@ -49,6 +50,7 @@ def create_posting(data):
 
 
 @bp.get("/public/villages/<code>/postings/verify")
+@public_check_limits
 @endpoint(query=CodeQuery, responses={200: "whether the posting still matches the ledger"})
 def verify_posting(code, args):
     """Anyone: does today's ledger still hold exactly what the posting with this code showed?"""

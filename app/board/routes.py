@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.db import get_session
+from app.ratelimits import public_check_limits
 from app.security import STAFF, require_role
 from app.timeutil import local_time
 from points import board, fair_access, honours, postings, qr, villages
@@ -62,6 +63,7 @@ def public_qr(code: str):
 
 
 @bp.get("/v/<code>/verify")
+@public_check_limits
 def verify_page(code: str):
     """Type the code printed on a posting: does today's ledger still hold what it showed?"""
     session = get_session()

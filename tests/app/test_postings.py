@@ -186,3 +186,12 @@ def test_the_a4_sheet_and_the_xlsx(
     assert cell.data_type == "s"  # text, not a formula
     # Another village's staff cannot open it.
     assert client.get(f"/postings/{posting.id + 999}").status_code == 404
+
+
+def test_public_code_checks_are_rate_limited_per_address(client, village, fixed_clock):
+    for _ in range(60):
+        assert check(client, "2345-6789-ABCD-EFGH").status_code == 200
+    limited = check(client, "2345-6789-ABCD-EFGH")
+    assert limited.status_code == 429 and limited.json["error"] == "rate_limited"
+    assert client.get(f"/v/{village.code}/verify?code=X").status_code == 429  # the page too
+    assert client.get(f"/v/{village.code}").status_code == 200  # the board itself is not
