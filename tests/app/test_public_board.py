@@ -144,3 +144,10 @@ def test_the_demo_board_is_light_enough_for_a_2g_phone(client, session, fixed_cl
         asset.close()
     print(f"demo board over the wire: {total} bytes")
     assert total <= 30 * 1024, total
+
+
+def test_the_board_address_prints_as_a_qr(client, village):
+    page = client.get(f"/v/{village.code}/qr").get_data(as_text=True)
+    assert "<svg" in page and f"http://localhost/v/{village.code}" in page
+    assert "data-print" in page and "幸福村村务公开栏" in page
+    assert f'href="/v/{village.code}/qr"' in client.get(f"/v/{village.code}").get_data(as_text=True)
