@@ -14,6 +14,7 @@ from app.db import close_session
 from app.extensions import babel, compress, csrf, login_manager
 from app.ratelimits import init_limiter
 from app.security import CookieSessions, RequestGlobals, is_api_request
+from points import ledger
 from points.db import Database
 
 LANGUAGES = ("zh", "en")
@@ -106,6 +107,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
 
+    ledger.set_key(app.config["LEDGER_KEY"])
     database = app.config.get("CUNYUE_DATABASE") or Database(app.config["DATABASE_URL"])
     app.extensions["cunyue_db"] = database
     app.teardown_appcontext(close_session)
@@ -132,6 +134,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.awards.routes import bp as awards_bp
+    from app.board.routes import bp as board_bp
     from app.county.routes import bp as county_bp
     from app.host.attend import bp as attend_bp
     from app.host.offline import bp as offline_bp
@@ -149,6 +152,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         attend_bp,
         offline_bp,
         shop_bp,
+        board_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

@@ -9,7 +9,17 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.awards_web import uploads_dir
-from points import awards, demo, evidence, expiry, ledger, tallies, uploads, users, villages
+from points import (
+    awards,
+    demo,
+    evidence,
+    expiry,
+    postings,
+    tallies,
+    uploads,
+    users,
+    villages,
+)
 from points import county as counties
 from points.errors import DomainError, ValidationFailed
 from points.models import ExpiryMode, Village
@@ -184,14 +194,18 @@ def register(app: Flask) -> None:
     @app.cli.command("verify-ledger")
     @click.option("--village", "village_code", default=None)
     def verify_ledger(village_code):
-        """Recompute every hash chain and cached balance; exit 1 naming each problem."""
+        """Recompute every hash chain, cached balance and posting code; exit 1 naming each
+        problem (for postings, the first one per village that no longer matches)."""
         session = current_app.extensions["cunyue_db"].session(write=False)
         with session.begin():
             village_id = (
                 villages.get_village_by_code(session, village_code).id if village_code else None
             )
-            report = ledger.verify(session, village_id=village_id)
+            report = postings.verify(session, village_id=village_id)
         for p in report.problems:
+            if p.posting_id is not None:
+                click.echo(f"PROBLEM {p.kind}: {p.detail}")
+                continue
             click.echo(
                 f"PROBLEM {p.kind}: household {p.household_id}"
                 + (f" entry {p.entry_id}" if p.entry_id is not None else "")

@@ -45,9 +45,31 @@ def _int_env(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def ledger_key() -> str:
+    """LEDGER_KEY from the environment, else one generated once and kept under instance/.
+
+    The key of the ledger's hash chains (HMAC) and of postings' verification codes. It is
+    never written to the database: whoever can write the database but lacks this file
+    cannot recompute a chain or a code. Back it up with SECRET_KEY, apart from the database.
+    """
+    key = os.environ.get("LEDGER_KEY")
+    if key:
+        return key
+    path = instance_path() / "ledger_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def settings() -> dict:
     return {
         "SECRET_KEY": secret_key(),
+        "LEDGER_KEY": ledger_key(),
         "DATABASE_URL": database_url(),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE": os.environ.get("CUNYUE_SECURE_COOKIES", "0") == "1",

@@ -81,6 +81,7 @@ MESSAGES: dict[str, Any] = {
         "The server's disk is full, so the photo was not saved. Nothing was changed. "
         "Please tell the village committee."
     ),
+    "already_posted": _l("This month has already been posted."),
 }
 
 # Field messages raised by the domain (untranslated ids), listed so the catalogue has them.
@@ -121,6 +122,11 @@ FIELD_MESSAGES = (
     _l("must be a JSON object"),
     _l("unknown field"),
     _l("not a valid date"),
+    _l("a month as YYYY-MM"),
+    _l("not a month still to come"),
+    _l("name, number or totals"),
+    _l("five rising positive numbers"),
+    _l("1 to 24"),
     _l("you cannot remove your own admin role"),
     _l("you cannot disable your own login"),
     _l("at most 500 characters"),

@@ -1,4 +1,5 @@
-"""Rate limits on failed logins, per username and per address (pages and API alike)."""
+"""Rate limits on failed logins, per username and per address (pages and API alike), and on
+public posting checks per address."""
 
 from __future__ import annotations
 
@@ -35,6 +36,23 @@ def login_limits(view):
     """Count failed attempts only; once over either limit every attempt answers 429."""
     view = limiter.limit(FAILED_LOGINS_PER_USERNAME, key_func=_username, deduct_when=_failed)(view)
     view = limiter.limit(FAILED_LOGINS_PER_ADDRESS, key_func=_address, deduct_when=_failed)(view)
+    view.rate_limited = True
+    return view
+
+
+PUBLIC_CHECKS_PER_ADDRESS = "60 per 10 minutes"
+
+
+def _public_address() -> str:
+    return "public-check:" + (get_remote_address() or "")
+
+
+def public_check_limits(view):
+    """Public, login-free checks that read the whole ledger (a posting's code): limited per
+    address, so that no one can keep the database busy with them."""
+    view = limiter.shared_limit(
+        PUBLIC_CHECKS_PER_ADDRESS, scope="public-check", key_func=_public_address
+    )(view)
     view.rate_limited = True
     return view
 

@@ -27,12 +27,16 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench import bare, dataset
+from points import ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
 WORKERS, THREADS = "4", "2"  # the README's make run settings
 SECRET = "bench-secret-key"
+# The ledger key the loader hashes with and the servers verify with (they get it by env).
+LEDGER_KEY = os.environ.setdefault("LEDGER_KEY", "bench-ledger-key")
+ledger.set_key(LEDGER_KEY)
 PASSWORD = "bench-password-1"
 
 

@@ -4,11 +4,18 @@ Every write locks the household first (PostgreSQL ``SELECT ... FOR UPDATE``; on 
 write session's ``BEGIN IMMEDIATE`` already holds the database's single write lock), appends
 an entry whose hash covers the previous hash and the entry's canonical fields, and updates
 the cached balance and honour score in the caller's transaction. Nothing here commits.
+
+The hash is an HMAC-SHA-256 under the ledger key (``LEDGER_KEY``, kept beside SECRET_KEY and
+never in the database; :func:`set_key`), so whoever can write the database but lacks the key
+cannot recompute a chain after an edit. Chains begun before the key existed were plain
+SHA-256: each such household has a :class:`LedgerAnchor` (made by migration p17a00000001)
+whose keyed ``mac`` fixes where its plain part ends and what its head was.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -34,7 +41,7 @@ from points import tallies
 from points.clock import now
 from points.db import DirectStatement, attach_inserted, begin_write, insert_values
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
-from points.models import EntryKind, Household, LedgerEntry, RuleVersion
+from points.models import EntryKind, Household, LedgerAnchor, LedgerEntry, RuleVersion
 
 GENESIS = "0" * 64
 
@@ -118,8 +125,81 @@ def entry_hash(prev_hash: str, entry: LedgerEntry) -> str:
     return _hash(prev_hash, canonical(entry))
 
 
+class LedgerKeyMissing(RuntimeError):
+    """The ledger key was not set (create_app sets it from LEDGER_KEY)."""
+
+
+# HMAC states keyed once by set_key, copied per use (cheaper than keying each time).
+_CHAIN_MAC: hmac.HMAC | None = None
+_SUBKEYS: dict[str, bytes] = {}
+
+
+def set_key(key: str | bytes) -> None:
+    """Key the ledger: chains, legacy anchors and postings each get a key derived from it."""
+    global _CHAIN_MAC
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    if not raw:
+        raise ValueError("the ledger key is empty")
+    for purpose in ("chain", "anchor", "posting"):
+        _SUBKEYS[purpose] = hmac.new(raw, b"cunyue-ledger:" + purpose.encode(), "sha256").digest()
+    _CHAIN_MAC = hmac.new(_SUBKEYS["chain"], digestmod=hashlib.sha256)
+
+
+def subkey(purpose: str) -> bytes:
+    """The key derived for ``purpose`` ("anchor" or "posting")."""
+    try:
+        return _SUBKEYS[purpose]
+    except KeyError:
+        raise LedgerKeyMissing("points.ledger.set_key was not called") from None
+
+
 def _hash(prev_hash: str, canonical_text: str) -> str:
+    """The one hash of an entry, used by every writer (append) and by verify: an HMAC under
+    the ledger key over the previous hash and the entry's canonical text."""
+    mac = _CHAIN_MAC
+    if mac is None:
+        raise LedgerKeyMissing("points.ledger.set_key was not called")
+    mac = mac.copy()
+    mac.update((prev_hash + "\x1e" + canonical_text).encode())
+    return mac.hexdigest()
+
+
+def _plain_hash(prev_hash: str, canonical_text: str) -> str:
+    """The hash of entries written before the ledger key (up to a household's anchor)."""
     return hashlib.sha256((prev_hash + "\x1e" + canonical_text).encode()).hexdigest()
+
+
+def anchor_mac(household_id: int, seq: int, head: str) -> str:
+    """The keyed seal of a household's plain (pre-key) chain: its last seq and head."""
+    text = f"{household_id}\x1f{seq}\x1f{head}".encode()
+    return hmac.new(subkey("anchor"), text, hashlib.sha256).hexdigest()
+
+
+def anchor_legacy_chains(connection) -> int:
+    """Seal every household's existing chain as plain SHA-256 up to its present head (run
+    once, by the migration that brings in the key). Returns the number of chains sealed."""
+    e = LedgerEntry.__table__
+    last = (
+        select(e.c.household_id, func.max(e.c.seq).label("seq"))
+        .group_by(e.c.household_id)
+        .subquery()
+    )
+    heads = connection.execute(
+        select(e.c.household_id, e.c.seq, e.c.hash).join(
+            last, (last.c.household_id == e.c.household_id) & (last.c.seq == e.c.seq)
+        )
+    ).all()
+    done = {
+        hid for (hid,) in connection.execute(select(LedgerAnchor.__table__.c.household_id)).all()
+    }
+    rows = [
+        {"household_id": hid, "seq": seq, "head": head, "mac": anchor_mac(hid, seq, head)}
+        for hid, seq, head in heads
+        if hid not in done
+    ]
+    if rows:
+        connection.execute(LedgerAnchor.__table__.insert(), rows)
+    return len(rows)
 
 
 def lock_figures(session: Session, household_id: int):
@@ -378,18 +458,24 @@ def entries(session: Session, household_id: int, *, limit: int = 50, before_seq:
 
 @dataclass
 class Problem:
-    household_id: int
+    household_id: int | None
     entry_id: int | None
-    kind: str  # hash_mismatch, chain_break, balance_mismatch, honour_mismatch, head_mismatch
+    # hash_mismatch, chain_break, balance_mismatch, honour_mismatch, head_mismatch,
+    # posting_mismatch (points.postings)
+    kind: str
     detail: str = ""
+    posting_id: int | None = None
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "household_id": self.household_id,
             "entry_id": self.entry_id,
             "kind": self.kind,
             "detail": self.detail,
         }
+        if self.posting_id is not None:
+            out["posting_id"] = self.posting_id
+        return out
 
 
 @dataclass
@@ -436,6 +522,23 @@ def _rows(session: Session, village_id: int | None) -> Iterator[tuple]:
         yield row if postgres else (*row[:8], _canonical_values(row[8:]))
 
 
+def _anchors(session: Session, village_id: int | None, problems: list) -> dict[int, tuple]:
+    """The households' legacy anchors whose seal holds: household -> (seq, head). A seal
+    that does not hold is a problem, and its chain is then checked as keyed throughout."""
+    stmt = select(LedgerAnchor.household_id, LedgerAnchor.seq, LedgerAnchor.head, LedgerAnchor.mac)
+    if village_id is not None:
+        stmt = stmt.join(Household, Household.id == LedgerAnchor.household_id).where(
+            Household.village_id == village_id
+        )
+    anchors = {}
+    for hid, seq, head, mac in session.execute(stmt):
+        if hmac.compare_digest(anchor_mac(hid, seq, head), mac):
+            anchors[hid] = (seq, head)
+        else:
+            problems.append(Problem(hid, None, "hash_mismatch", "legacy anchor seal"))
+    return anchors
+
+
 def verify(session: Session, *, village_id: int | None = None) -> VerifyReport:
     """Recompute every chain and cached figure; name each entry or household that differs."""
     report = VerifyReport()
@@ -446,6 +549,7 @@ def verify(session: Session, *, village_id: int | None = None) -> VerifyReport:
     report.households = len(households)
     state: dict[int, list] = {}  # household -> [prev_hash, seq, balance, honour]
     problems = report.problems
+    anchors = _anchors(session, village_id, problems)
     for entry_id, prev_hash, stored_hash, hid, seq, amount, honour, balance_after, text in _rows(
         session, village_id
     ):
@@ -455,7 +559,12 @@ def verify(session: Session, *, village_id: int | None = None) -> VerifyReport:
             st = state[hid] = [GENESIS, 0, 0, 0]
         if seq != st[1] + 1 or prev_hash != st[0]:
             problems.append(Problem(hid, entry_id, "chain_break", f"seq {seq}"))
-        if _hash(prev_hash, text) != stored_hash:
+        anchor = anchors.get(hid)
+        if anchor is not None and seq <= anchor[0]:
+            legacy_ok = _plain_hash(prev_hash, text) == stored_hash
+            if not legacy_ok or (seq == anchor[0] and stored_hash != anchor[1]):
+                problems.append(Problem(hid, entry_id, "hash_mismatch", f"seq {seq} (plain)"))
+        elif _hash(prev_hash, text) != stored_hash:
             problems.append(Problem(hid, entry_id, "hash_mismatch", f"seq {seq}"))
         st[2] += amount
         st[3] += honour

@@ -7,6 +7,7 @@ really commit; they isolate themselves by creating their own village.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import limiter
-from points import clock, residents, users, villages
+from points import clock, ledger, residents, users, villages
 from points.db import READ_ONLY, Database, make_engine
 from points.models import Role
 from tests.dbutil import database_url_for_tests, reset_database
@@ -24,6 +25,7 @@ PRODUCTION_PASSWORD_METHOD = users.PASSWORD_METHOD
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for tests; production uses scrypt
 PASSWORD = "secret-pass-1"
 _counter = itertools.count(1)
+ledger.set_key(os.environ["LEDGER_KEY"])  # tests/__init__.py sets it; create_app sets it again
 
 
 class RolledBackDatabase:

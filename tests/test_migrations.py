@@ -58,3 +58,39 @@ def test_downgrade_below_repeated_check_ins_is_refused():
         indexes = {i["name"] for i in inspect(conn).get_indexes("attendances")}
         assert "uq_attendances_event_id_resident_id_active" in indexes
     engine.dispose()
+
+
+def test_chains_written_before_the_ledger_key_verify_after_the_upgrade(monkeypatch):
+    """p17a00000001 seals each existing chain (plain SHA-256) under the ledger key: after the
+    upgrade the old entries verify, new ones are keyed, and the chain runs on."""
+    from points import ledger, residents, villages
+    from points.board_models import LedgerAnchor
+    from points.db import Database
+    from points.models import EntryKind
+
+    url = database_url_for_tests("_migrations")
+    reset_database(url)
+    migrate(url, "f7a000000001", down=True)
+    database = Database(url)
+    with monkeypatch.context() as m:
+        m.setattr(ledger, "_hash", ledger._plain_hash)  # the code as it was before the key
+        with database.session() as s, s.begin():
+            v = villages.create_village(s, code="legacy", name="旧账村")
+            r = residents.create_resident(s, village_id=v.id, household_number="1", name="张建国")
+            hid = r.household_id
+            for amount in (5, 7):
+                last = ledger.post(s, household_id=hid, amount=amount, kind=EntryKind.AWARD)
+            head = last.hash
+    migrate(url, "head")
+    with database.session() as s, s.begin():
+        anchor = s.get(LedgerAnchor, hid)
+        assert (anchor.seq, anchor.head) == (2, head)
+        assert ledger.verify(s).ok
+        new = ledger.post(s, household_id=hid, amount=3, kind=EntryKind.AWARD)
+        assert new.hash != ledger._plain_hash(new.prev_hash, ledger.canonical(new))
+    with database.session() as s, s.begin():
+        report = ledger.verify(s)
+        assert report.ok and report.entries == 3, report.problems
+    database.dispose()
+    migrate(url, "f7a000000001", down=True)  # the downgrade drops the seals
+    migrate(url, "head")

@@ -19,7 +19,7 @@ from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
 from app.security import STAFF, require_role
-from points import ledger, residents, users
+from points import fair_access, honours, ledger, residents, users
 from points.dashboard import village_figures
 from points.errors import DomainError
 from points.models import Role
@@ -30,8 +30,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/dashboard")
 @require_role(*STAFF)
 def dashboard():
-    figures = village_figures(get_session(), g.user.village)
-    return render_template("admin/dashboard.html", f=figures)
+    session = get_session()
+    figures = village_figures(session, g.user.village)
+    months = honours.settings_of(session, g.user.village_id).idle_months
+    idle = fair_access.idle_count(session, g.user.village, months=months)
+    return render_template("admin/dashboard.html", f=figures, idle=idle, idle_months=months)
 
 
 @bp.get("/households")
@@ -79,7 +82,8 @@ def household(household_id: int):
     session = get_session()
     household = residents.get_household(session, g.user.village_id, household_id)
     entries = ledger.entries(session, household.id, limit=20)
-    return render_template("admin/household.html", household=household, entries=entries)
+    tier = honours.household_tier(session, household)
+    return render_template("admin/household.html", household=household, entries=entries, tier=tier)
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ from app.api import (  # noqa: E402,F401
     households,
     ledger,
     openapi,
+    postings,
     rules,
     store,
 )

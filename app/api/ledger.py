@@ -8,7 +8,7 @@ from app.api import bp
 from app.api.common import endpoint, iso, list_response
 from app.db import get_session
 from app.security import require_role
-from points import ledger, users
+from points import postings, users
 from points.models import Role
 
 
@@ -16,8 +16,8 @@ from points.models import Role
 @require_role(Role.ADMIN, Role.SUPERVISOR)
 @endpoint(responses={200: "verification report"})
 def verify_ledger():
-    """Recompute every hash chain and cached balance of the village."""
-    report = ledger.verify(get_session(), village_id=g.actor.village_id)
+    """Recompute every hash chain, cached balance and posting code of the village."""
+    report = postings.verify(get_session(), village_id=g.actor.village_id)
     return {
         "ok": report.ok,
         "entries": report.entries,

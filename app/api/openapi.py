@@ -63,7 +63,7 @@ def _operation(meta: dict, rule) -> dict:
     op: dict = {"summary": meta["summary"], "responses": {}}
     if meta["roles"]:
         op["description"] = "Roles: " + ", ".join(r.value for r in meta["roles"])
-    if rule.endpoint != "api.issue_token":
+    if rule.endpoint != "api.issue_token" and "/public/" not in rule.rule:
         op["security"] = [{"bearer": []}]
     params = []
     for arg in rule.arguments:

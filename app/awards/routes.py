@@ -26,7 +26,7 @@ from app.errors import message_for
 from app.forms import apply_domain_error, commit_or_errors, invalid_status
 from app.security import require_resident, require_role
 from app.timeutil import village_today
-from points import awards, expiry, ledger, residents, rule_import, rules
+from points import awards, expiry, postings, residents, rule_import, rules
 from points.errors import DomainError
 from points.models import AwardStatus, Resident, ResidentStatus, Role
 
@@ -280,7 +280,7 @@ def correct():
 @bp.get("/ledger/verify")
 @require_role(*REVIEWERS)
 def verify():
-    report = ledger.verify(get_session(), village_id=g.user.village_id)
+    report = postings.verify(get_session(), village_id=g.user.village_id)
     return render_template("awards/verify.html", report=report)
 
 

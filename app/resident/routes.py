@@ -7,7 +7,7 @@ from flask import Blueprint, g, render_template
 from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.security import STAFF, require_role
-from points import awards, ledger
+from points import awards, honours, ledger
 
 bp = Blueprint("resident", __name__)
 
@@ -22,9 +22,11 @@ def my_points():
     entries = ledger.entries(session, household.id, limit=30) if household else []
     standing = awards.standing(session, household) if household else None
     objections = awards.objections_by(session, user.id)[:10]
+    tier = honours.household_tier(session, household) if household else None
     return render_template(
         "resident/my_points.html",
         household=household,
+        tier=tier,
         entries=entries,
         standing=standing,
         objections=objections,

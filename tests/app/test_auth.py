@@ -126,7 +126,7 @@ def test_a_bearer_token_does_not_lift_the_token_endpoint_limit(
 
 
 def test_every_view_with_limits_is_marked_for_the_limiter(app):
-    """The limiter skips views not marked by login_limits; a limit put on a view some other
+    """The limiter skips views not marked by login_limits (or public_check_limits); a limit put on a view some other
     way would silently never count. Flask-Limiter marks the functions its decorator wraps
     (its own detail: should it change, the first assertion fails rather than pass empty)."""
     limited = {
@@ -134,7 +134,12 @@ def test_every_view_with_limits_is_marked_for_the_limiter(app):
         for name, view in app.view_functions.items()
         if hasattr(view, "__wrapper-limiter-instance")
     }
-    assert limited == {"auth.login", "api.issue_token"}
+    assert limited == {
+        "auth.login",
+        "api.issue_token",
+        "api.verify_posting",  # public_check_limits
+        "board.verify_page",
+    }
     assert {name for name, view in app.view_functions.items() if is_rate_limited(view)} == limited
 
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from points import awards, events, evidence, ledger, rules
+from points import awards, events, evidence, ledger, postings, rules
 from points import county as counties
 from points.clock import now
 from points.event_models import CheckinMethod
@@ -202,6 +202,14 @@ ROUTES = [
     ("GET", "/county", COUNTY, None),
     ("GET", "/county?month=2026-01&sort=held&dir=desc", COUNTY, None),
     ("GET", "/county/export.xlsx", COUNTY, None),
+    # -- 户积分公示, board settings and fair access (the board itself is PUBLIC) ----------
+    ("GET", "/postings", REVIEWERS, None),
+    ("POST", "/postings", ADMIN, {"month": "bogus"}),
+    ("GET", "/postings/{posting}", REVIEWERS, None),
+    ("GET", "/postings/{posting}.xlsx", REVIEWERS, None),
+    ("POST", "/board/settings", ADMIN, {"deductions": "bogus"}),
+    ("GET", "/fair-access", STAFF, None),
+    ("POST", "/api/v1/postings", ADMIN, {"month": "bogus"}),
 ]
 
 # Rows where a resident may see only their own household's objects: the matrix's resident
@@ -229,6 +237,12 @@ PUBLIC = {
     "/api/v1/auth/token",
     "/api/v1/openapi.json",
     "/api/v1/docs",
+    # the public board (村务公开栏) and its code check: tested in test_public_board.py
+    "/v/<code>",
+    "/v/<code>/qr",
+    "/v/<code>/verify",
+    "/api/v1/public/villages/<code>/board",
+    "/api/v1/public/villages/<code>/postings/verify",
 }
 
 SECRET = "test-key"  # the app fixture's SECRET_KEY: signs cards and event codes
@@ -321,6 +335,9 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
     payload, _expires_in = events.rotating_payload(SECRET, event)
     county = counties.create_county(session, code="xian", name="某县")
     counties.attach_village(session, county, village)
+    posting = postings.create_posting(
+        session, village=village, month_text=now().strftime("%Y-%m"), by_id=None
+    )
     users["county"] = counties.create_officer(
         session, county=county, username="county-officer", password="secret-pass-1"
     )
@@ -338,6 +355,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         "entry": entry.id,
         "item": item.id,
         "order": order.id,
+        "posting": posting.id,
         "payload": payload,
         "users": users,
     }
