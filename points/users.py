@@ -164,8 +164,7 @@ def set_active(session: Session, user: User, active: bool, *, by_id: int | None)
     before = {"active": user.active}
     user.active = active
     if not active:
-        revoke_all_tokens(session, user)
-        user.session_version += 1
+        end_sessions(session, user)
     session.flush()
     audit.record(
         session,
@@ -196,12 +195,19 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new)
-    user.session_version += 1
-    session.flush()
+    end_sessions(session, user)
     audit.record(
         session, action="user.password", obj=user, by_id=user.id, village_id=user.village_id
     )
     return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every login of ``user``: session and remember-me cookies carry the session
+    version, so bumping it refuses them all, and every bearer token is revoked. (After a
+    password change the web layer logs the changing browser in again under the new one.)"""
+    user.session_version += 1
+    revoke_all_tokens(session, user)
 
 
 def reset_password(session: Session, user: User, *, new: str, by_id: int | None) -> User:
@@ -210,9 +216,7 @@ def reset_password(session: Session, user: User, *, new: str, by_id: int | None)
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new)
-    user.session_version += 1
-    revoke_all_tokens(session, user)
-    session.flush()
+    end_sessions(session, user)
     audit.record(
         session, action="user.password_reset", obj=user, by_id=by_id, village_id=user.village_id
     )

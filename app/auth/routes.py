@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.db import get_session
@@ -49,6 +49,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """End this login and every other one of the user: their session and remember-me cookies
+    (a copy taken before logging out included) and their bearer tokens."""
+    if current_user.is_authenticated:
+        session = get_session()
+        user_service.end_sessions(session, session.merge(current_user.user))
+        session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -71,7 +77,10 @@ def change_password():
             status = apply_domain_error(form, exc)
         else:
             session.commit()
-            login_user(SessionUser(user))
+            # The password change ended every login of the user; this browser logs in again
+            # (remembered again if it was), with cookies of new values.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(SessionUser(user), remember=remembered in request.cookies)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home"))
     return render_template("auth/password.html", form=form), status
