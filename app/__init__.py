@@ -9,7 +9,7 @@ from flask import Flask, g, request, session
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from app import config
+from app import config, logredact
 from app.db import close_session
 from app.extensions import babel, compress, csrf, login_manager
 from app.ratelimits import init_limiter
@@ -126,6 +126,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     init_limiter(app)
     compress.init_app(app)
+    logredact.install_filters(app.logger)
 
     from app import assets, cli, errors, views
     from app.admin.routes import bp as admin_bp
