@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -570,3 +571,20 @@ class Objection(Base):
 
 from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
 from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401
+
+
+class LoginFailureCount(Base):
+    """Failed logins counted per key (a hash of the account, the client or the device, see
+    ``points.throttle``) and per fixed time window, where every application process sees them."""
+
+    __tablename__ = "login_failure_counts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The window's start, in seconds since 1970 (UTC).
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the window is over and the row may be deleted.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    def __repr__(self) -> str:
+        return f"<LoginFailureCount {self.key[:8]} {self.window_start} {self.count}>"

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app import create_app
-from app.extensions import limiter
 from points import clock, residents, users, villages
 from points.db import READ_ONLY, Database, make_engine
 from points.models import Role
@@ -77,9 +76,7 @@ def app(db):
             "SECRET_KEY": "test-key",
         }
     )
-    limiter.reset()
-    yield application
-    limiter.reset()
+    return application
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.db import get_session
 from app.forms import apply_domain_error, invalid_status
-from app.ratelimits import login_limits
+from app.ratelimits import LoginAttempt
 from app.security import SessionUser, require_login
 from points import users as user_service
 from points.errors import DomainError
@@ -29,21 +29,23 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limits
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = LoginAttempt(form.username.data)
+        attempt.check()
         session = get_session()
         try:
             user = user_service.authenticate(session, form.username.data, form.password.data)
         except DomainError as exc:
-            g.login_failed = True
+            attempt.failed()
             return render_template("auth/login.html", form=form, error=exc.code), 401
         if user.village_id is None and not user.is_county_officer:
-            g.login_failed = True
+            attempt.failed()
             return render_template("auth/login.html", form=form, error="invalid_credentials"), 401
         login_user(SessionUser(user), remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")) or url_for("home"))
+        response = redirect(_safe_next(request.args.get("next")) or url_for("home"))
+        return attempt.succeeded(response)
     return render_template("auth/login.html", form=form), invalid_status(form)
 
 

@@ -62,9 +62,7 @@ def test_the_remember_cookie_differs_at_every_login(app, village, make_user):
     assert _cookies(first)["remember_token"] != _cookies(second)["remember_token"]
 
 
-def test_logout_ends_the_users_bearer_tokens_and_other_sessions(
-    app, village, make_user, token_for
-):
+def test_logout_ends_the_users_bearer_tokens_and_other_sessions(app, village, make_user, token_for):
     u = make_user(village, roles=["host"])
     headers = token_for(u)
     phone, office = app.test_client(), app.test_client()
