@@ -3,93 +3,30 @@ log as ``make run`` configures it, the development server's request log and the 
 
 from __future__ import annotations
 
-import http.client
 import logging
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 from app import create_app
 from points import cards
 from points.models import Resident
+from tests.app.gunicornutil import gunicorn, request, run_log_options
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 SECRET = "log-test-secret"
-
-
-def _run_options() -> list[str]:
-    """The access-log options of the gunicorn command in the Makefile's ``run`` target."""
-    makefile = (PROJECT_ROOT / "Makefile").read_text()
-    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    logfile = re.search(r"--access-logfile (\S+)", recipe)
-    logger = re.search(r"--logger-class (\S+)", recipe)
-    assert logfile and logger, "make run writes an access log through a redacting logger"
-    return ["--access-logfile", logfile[1], "--logger-class", logger[1]]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, target: str, headers: dict[str, str]) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", target, headers=headers)
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
 
 
 def test_gunicorns_access_log_keeps_no_card_payload_or_token(tmp_path):
     payload = cards.payload_for(SECRET, Resident(id=7, village_id=1, card_version=1))
     bearer = "cy_" + "s3cret" * 6
     event_token = "EVT" + "x9" * 12
-    port = _free_port()
-    log_path = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "SECRET_KEY": SECRET,
-        "CUNYUE_INSTANCE": str(tmp_path / "instance"),
-    }
-    env.pop("TEST_DATABASE_URL", None)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}", *_run_options()]
-            + ["app:create_app()"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:  # until gunicorn answers (it is starting, not timing anything)
-            try:
-                _get(port, "/login", {})
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.1)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "SECRET_KEY": SECRET}
+    options = ["--workers", "1", *run_log_options()]
+    with gunicorn(tmp_path, env, *options) as (port, log_path):
         headers = {
             "Authorization": f"Bearer {bearer}",
             "Referer": f"http://127.0.0.1:{port}/shop/counter?card={payload}",
         }
-        _get(port, f"/shop/counter?card={payload}&household=12", headers)
-        _get(port, f"/c/{event_token}", headers)
-        _get(port, f"/api/v1/me?token={bearer}", headers)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        request(port, "GET", f"/shop/counter?card={payload}&household=12", headers)
+        request(port, "GET", f"/c/{event_token}", headers)
+        request(port, "GET", f"/api/v1/me?token={bearer}", headers)
     text = log_path.read_text()
     lines = [line for line in text.splitlines() if '"GET /' in line]
     assert len(lines) >= 4, text
