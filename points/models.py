@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -20,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -225,9 +225,20 @@ class User(Base):
     """A login. Staff and residents alike; roles are per village."""
 
     __tablename__ = "users"
+    # A username is unique within its village; county officers (no village) among themselves.
+    __table_args__ = (
+        UniqueConstraint("village_id", "username"),
+        Index(
+            "uq_users_username_no_village",
+            "username",
+            unique=True,
+            sqlite_where=text("village_id IS NULL"),
+            postgresql_where=text("village_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(50), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -571,20 +582,3 @@ class Objection(Base):
 
 from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
 from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401
-
-
-class LoginFailureCount(Base):
-    """Failed logins counted per key (a hash of the account, the client or the device, see
-    ``points.throttle``) and per fixed time window, where every application process sees them."""
-
-    __tablename__ = "login_failure_counts"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # The window's start, in seconds since 1970 (UTC).
-    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    # When the window is over and the row may be deleted.
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-    def __repr__(self) -> str:
-        return f"<LoginFailureCount {self.key[:8]} {self.window_start} {self.count}>"

@@ -14,11 +14,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import BigInteger, Integer, String, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from points.models import LoginFailureCount
+from points.db import Base, UTCDateTime
+
+
+class LoginFailureCount(Base):
+    """Failed logins counted per key (a hash of the account, the client or the device) and
+    per fixed time window, where every application process sees them."""
+
+    __tablename__ = "login_failure_counts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The window's start, in seconds since 1970 (UTC).
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the window is over and the row may be deleted.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    def __repr__(self) -> str:
+        return f"<LoginFailureCount {self.key[:8]} {self.window_start} {self.count}>"
 
 
 @dataclass(frozen=True)

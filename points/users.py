@@ -17,14 +17,25 @@ from points import audit
 from points.clock import now
 from points.db import DirectStatement
 from points.errors import DomainError, DuplicateUsername, NotFound, ValidationFailed
-from points.models import ApiToken, Role, User, UserRole, with_implied_roles
+from points.models import ApiToken, Role, User, UserRole, Village, with_implied_roles
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
 TOKEN_LIFETIME = timedelta(days=30)
 PASSWORD_METHOD = "scrypt"
-# A hash to compare against when the username does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
+# Users of different villages may share a username; a bare name is tried against at most
+# this many of them (see authenticate).
+MAX_NAMESAKES = 3
+# Hashes to compare against in place of missing users, so timing does not tell (one per
+# hashing method, made when first needed).
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = PASSWORD_METHOD
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not a password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 class InvalidCredentials(DomainError):
@@ -72,8 +83,15 @@ def parse_roles(roles: Iterable[str | Role]) -> list[Role]:
     return out
 
 
-def check_username_free(session: Session, username: str) -> None:
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
+def check_username_free(session: Session, username: str, village_id: int | None) -> None:
+    """Usernames are unique in a village (and among county officers, who have none): a
+    village's admin learns only whether a name is taken in their own village, never in
+    another's."""
+    taken = select(User.id).where(
+        User.username == username,
+        User.village_id == village_id if village_id is not None else User.village_id.is_(None),
+    )
+    if session.scalar(taken) is not None:
         raise DuplicateUsername(username=username)
 
 
@@ -101,7 +119,7 @@ def create_user(
         problems["full_name"] = "at most 50 characters"
     if problems:
         raise ValidationFailed(problems)
-    check_username_free(session, username)
+    check_username_free(session, username, village_id)
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -178,14 +196,39 @@ def set_active(session: Session, user: User, active: bool, *, by_id: int | None)
     return user
 
 
+def split_login(login: str | None) -> tuple[str, str | None]:
+    """``name`` or ``name@village-code`` (usernames hold no ``@``): the name and the code."""
+    name, at, code = (login or "").strip().partition("@")
+    return name.strip(), (code.strip() or None) if at else None
+
+
 def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+    """The user whose login name and password these are.
+
+    A username is unique only within a village, so a bare name may belong to a few users of
+    different villages: the password is tried against each of them and the login succeeds
+    only when exactly one matches. ``name@village-code`` names one village's user (the way
+    in when more than :data:`MAX_NAMESAKES` share a name, or when namesakes share a password
+    too). The password is always checked :data:`MAX_NAMESAKES` times (against dummy hashes
+    where there are fewer users), so the time taken does not tell how many villages have a
+    user of that name, or whether any has.
+    """
+    name, village_code = split_login(username)
+    query = select(User).where(User.username == name).order_by(User.id)
+    if village_code is not None:
+        query = query.join(Village, Village.id == User.village_id).where(
+            Village.code == village_code
+        )
+    candidates = list(session.scalars(query.limit(MAX_NAMESAKES + 1)))
+    if len(candidates) > MAX_NAMESAKES:
+        candidates = []  # too many namesakes for a bare name: name@village-code
+    hashes = [u.password_hash for u in candidates]
+    hashes += [_dummy_hash()] * (MAX_NAMESAKES - len(hashes))
+    checks = [check_password_hash(h, password or "") for h in hashes]
+    matches = [u for u, ok in zip(candidates, checks, strict=False) if ok]
+    if len(matches) != 1 or not matches[0].active:
         raise InvalidCredentials()
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        raise InvalidCredentials()
-    return user
+    return matches[0]
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> User:

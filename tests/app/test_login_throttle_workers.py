@@ -14,7 +14,8 @@ from werkzeug.security import generate_password_hash
 
 from points import users, villages
 from points.db import Database
-from points.models import LoginFailureCount, Role
+from points.models import Role
+from points.throttle import LoginFailureCount
 from tests.app.gunicornutil import gunicorn, request
 from tests.dbutil import reset_database
 
