@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import Flask, g, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config
+from app import config, logredact
 from app.db import close_session
 from app.extensions import babel, compress, csrf, login_manager
-from app.ratelimits import init_limiter
+from app.ratelimits import init_counts
 from app.security import CookieSessions, RequestGlobals, is_api_request
 from points import ledger
 from points.db import Database
@@ -92,7 +93,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_CHECK_DEFAULT=False,  # pages are checked by _check_csrf_on_pages
-        RATELIMIT_HEADERS_ENABLED=True,
         COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIN_SIZE=600,
         COMPRESS_REGISTER=False,  # compressed in _compress below, static files excepted
@@ -105,7 +105,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["CUNYUE_PROXIES"]:
+        # Behind that many reverse proxies: the client's address and scheme are the ones the
+        # nearest proxies wrote in X-Forwarded-For and X-Forwarded-Proto (so the login
+        # throttle counts real clients, and HSTS is sent when the proxy serves HTTPS).
+        # Without the setting these headers are ignored: any client can write them.
+        n = app.config["CUNYUE_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0)
 
     ledger.set_key(app.config["LEDGER_KEY"])
     database = app.config.get("CUNYUE_DATABASE") or Database(app.config["DATABASE_URL"])
@@ -126,8 +132,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             csrf.protect(apply_exemptions=True)
 
     babel.init_app(app, locale_selector=select_locale)
-    init_limiter(app)
+    init_counts(app)
     compress.init_app(app)
+    logredact.install_filters(app.logger)
 
     from app import assets, cli, errors, views
     from app.admin.routes import bp as admin_bp

@@ -66,12 +66,22 @@ def ledger_key() -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies() -> int:
+    """CUNYUE_PROXIES: how many reverse proxies stand in front of the app (0: none)."""
+    raw = os.environ.get("CUNYUE_PROXIES", "0").strip() or "0"
+    if not raw.isdecimal() or int(raw) > 5:
+        raise SystemExit(f"CUNYUE_PROXIES must be a number of proxies from 0 to 5, not {raw!r}")
+    return int(raw)
+
+
 def settings() -> dict:
     return {
         "SECRET_KEY": secret_key(),
         "LEDGER_KEY": ledger_key(),
         "DATABASE_URL": database_url(),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis (redis://...) for the login counters; unset or anything else: the database.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
+        "CUNYUE_PROXIES": trusted_proxies(),
         "SESSION_COOKIE_SECURE": os.environ.get("CUNYUE_SECURE_COOKIES", "0") == "1",
         "UPLOAD_FOLDER": str(instance_path() / "uploads"),
         # Upload limits (points.uploads.UploadLimits); a village's own quota, set with

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 from typing import Any
 
@@ -18,13 +19,19 @@ from points.models import Role, User, Village
 
 
 class SessionUser(UserMixin):
-    """Flask-Login's view of a :class:`User`; the id carries the session version."""
+    """Flask-Login's view of a :class:`User`.
 
-    def __init__(self, user: User) -> None:
+    The id, kept in the session cookie and the remember-me cookie, is ``user:version:nonce``:
+    the session version ends every cookie of the user when it is bumped (logout, a password
+    change or reset, a disabled login), and the nonce, new at each login, makes each login's
+    remember-me cookie a value of its own."""
+
+    def __init__(self, user: User, nonce: str | None = None) -> None:
         self.user = user
+        self.nonce = nonce or secrets.token_urlsafe(12)
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
+        return f"{self.user.id}:{self.user.session_version}:{self.nonce}"
 
     @property
     def is_active(self) -> bool:
@@ -33,14 +40,17 @@ class SessionUser(UserMixin):
 
 @login_manager.user_loader
 def _load_user(ident: str) -> SessionUser | None:
+    parts = ident.split(":")
+    if len(parts) != 3 or not parts[2]:
+        return None  # also a cookie of before the nonce: its login ended with the upgrade
     try:
-        user_id, version = (int(x) for x in ident.split(":", 1))
+        user_id, version = int(parts[0]), int(parts[1])
     except ValueError:
         return None
     user = get_session().get(User, user_id)
     if user is None or not user.active or user.session_version != version:
         return None
-    return SessionUser(user)
+    return SessionUser(user, parts[2])
 
 
 class CookieSessions(SecureCookieSessionInterface):

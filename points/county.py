@@ -78,7 +78,7 @@ def create_officer(
         problems["full_name"] = "at most 50 characters"
     if problems:
         raise ValidationFailed(problems)
-    users.check_username_free(session, username)
+    users.check_username_free(session, username, None)
     user = User(
         username=username,
         password_hash=users.hash_password(password),

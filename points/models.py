@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -227,9 +228,20 @@ class User(Base):
     """A login. Staff and residents alike; roles are per village."""
 
     __tablename__ = "users"
+    # A username is unique within its village; county officers (no village) among themselves.
+    __table_args__ = (
+        UniqueConstraint("village_id", "username"),
+        Index(
+            "uq_users_username_no_village",
+            "username",
+            unique=True,
+            sqlite_where=text("village_id IS NULL"),
+            postgresql_where=text("village_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(50), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

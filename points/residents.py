@@ -214,7 +214,7 @@ def create_resident(
     number = clean_household_number(household_number)
     _check_phone_free(session, village_id, phone, None)
     if username:
-        users.check_username_free(session, username)
+        users.check_username_free(session, username, village_id)
     household = find_household_by_number(session, village_id, number)
     if household is None:
         household = create_household(

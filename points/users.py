@@ -33,8 +33,19 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 MIN_PASSWORD = 8
 TOKEN_LIFETIME = timedelta(days=30)
 PASSWORD_METHOD = "scrypt"
-# A hash to compare against when the username does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
+# Users of different villages may share a username; a bare name is tried against at most
+# this many of them (see authenticate).
+MAX_NAMESAKES = 3
+# Hashes to compare against in place of missing users, so timing does not tell (one per
+# hashing method, made when first needed).
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = PASSWORD_METHOD
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not a password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 class InvalidCredentials(DomainError):
@@ -123,8 +134,15 @@ def _check_resident(session: Session, village_id: int | None, resident_id: int |
         raise ValidationFailed({"resident": "this resident already has a login"})
 
 
-def check_username_free(session: Session, username: str) -> None:
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
+def check_username_free(session: Session, username: str, village_id: int | None) -> None:
+    """Usernames are unique in a village (and among county officers, who have none): a
+    village's admin learns only whether a name is taken in their own village, never in
+    another's."""
+    taken = select(User.id).where(
+        User.username == username,
+        User.village_id == village_id if village_id is not None else User.village_id.is_(None),
+    )
+    if session.scalar(taken) is not None:
         raise DuplicateUsername(username=username)
 
 
@@ -155,7 +173,7 @@ def create_user(
     if village_id is not None:
         check_role_change(session, village_id=village_id, before=(), after=role_list, by_id=by_id)
     _check_resident(session, village_id, resident_id)
-    check_username_free(session, username)
+    check_username_free(session, username, village_id)
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -240,8 +258,7 @@ def _set_active(
     before = {"active": user.active}
     user.active = active
     if not active:
-        revoke_all_tokens(session, user)
-        user.session_version += 1
+        end_sessions(session, user)
     session.flush()
     after: dict = {"active": active}
     if why:
@@ -333,14 +350,39 @@ def role_changes(session: Session, village_id: int, *, limit: int = 200) -> list
     ]
 
 
+def split_login(login: str | None) -> tuple[str, str | None]:
+    """``name`` or ``name@village-code`` (usernames hold no ``@``): the name and the code."""
+    name, at, code = (login or "").strip().partition("@")
+    return name.strip(), (code.strip() or None) if at else None
+
+
 def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+    """The user whose login name and password these are.
+
+    A username is unique only within a village, so a bare name may belong to a few users of
+    different villages: the password is tried against each of them and the login succeeds
+    only when exactly one matches. ``name@village-code`` names one village's user (the way
+    in when more than :data:`MAX_NAMESAKES` share a name, or when namesakes share a password
+    too). The password is always checked :data:`MAX_NAMESAKES` times (against dummy hashes
+    where there are fewer users), so the time taken does not tell how many villages have a
+    user of that name, or whether any has.
+    """
+    name, village_code = split_login(username)
+    query = select(User).where(User.username == name).order_by(User.id)
+    if village_code is not None:
+        query = query.join(Village, Village.id == User.village_id).where(
+            Village.code == village_code
+        )
+    candidates = list(session.scalars(query.limit(MAX_NAMESAKES + 1)))
+    if len(candidates) > MAX_NAMESAKES:
+        candidates = []  # too many namesakes for a bare name: name@village-code
+    hashes = [u.password_hash for u in candidates]
+    hashes += [_dummy_hash()] * (MAX_NAMESAKES - len(hashes))
+    checks = [check_password_hash(h, password or "") for h in hashes]
+    matches = [u for u, ok in zip(candidates, checks, strict=False) if ok]
+    if len(matches) != 1 or not matches[0].active:
         raise InvalidCredentials()
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        raise InvalidCredentials()
-    return user
+    return matches[0]
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> User:
@@ -350,12 +392,19 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new)
-    user.session_version += 1
-    session.flush()
+    end_sessions(session, user)
     audit.record(
         session, action="user.password", obj=user, by_id=user.id, village_id=user.village_id
     )
     return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every login of ``user``: session and remember-me cookies carry the session
+    version, so bumping it refuses them all, and every bearer token is revoked. (After a
+    password change the web layer logs the changing browser in again under the new one.)"""
+    user.session_version += 1
+    revoke_all_tokens(session, user)
 
 
 def reset_password(session: Session, user: User, *, new: str, by_id: int | None) -> User:
@@ -364,9 +413,7 @@ def reset_password(session: Session, user: User, *, new: str, by_id: int | None)
     if problems:
         raise ValidationFailed(problems)
     user.password_hash = hash_password(new)
-    user.session_version += 1
-    revoke_all_tokens(session, user)
-    session.flush()
+    end_sessions(session, user)
     audit.record(
         session, action="user.password_reset", obj=user, by_id=by_id, village_id=user.village_id
     )

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app import create_app
-from app.extensions import limiter
 from points import clock, ledger, residents, users, villages
 from points.db import READ_ONLY, Database, make_engine
 from points.models import Role
@@ -79,9 +78,7 @@ def app(db):
             "SECRET_KEY": "test-key",
         }
     )
-    limiter.reset()
-    yield application
-    limiter.reset()
+    return application
 
 
 @pytest.fixture

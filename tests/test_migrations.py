@@ -70,10 +70,12 @@ def test_chains_written_before_the_ledger_key_verify_after_the_upgrade(monkeypat
 
     url = database_url_for_tests("_migrations")
     reset_database(url)
-    migrate(url, "f7a000000001", down=True)
     database = Database(url)
+    # Entries hashed as the code hashed them before the key (written with today's models, so
+    # later migrations' columns are there), then the schema taken back to just before the
+    # key's migration, which drops the seals and leaves the plain chains.
     with monkeypatch.context() as m:
-        m.setattr(ledger, "_hash", ledger._plain_hash)  # the code as it was before the key
+        m.setattr(ledger, "_hash", ledger._plain_hash)
         with database.session() as s, s.begin():
             v = villages.create_village(s, code="legacy", name="旧账村")
             r = residents.create_resident(s, village_id=v.id, household_number="1", name="张建国")
@@ -81,6 +83,9 @@ def test_chains_written_before_the_ledger_key_verify_after_the_upgrade(monkeypat
             for amount in (5, 7):
                 last = ledger.post(s, household_id=hid, amount=amount, kind=EntryKind.AWARD)
             head = last.hash
+    database.dispose()
+    migrate(url, _down_revision_of("p17a00000001"), down=True)
+    database = Database(url)
     migrate(url, "head")
     with database.session() as s, s.begin():
         anchor = s.get(LedgerAnchor, hid)
@@ -94,3 +99,13 @@ def test_chains_written_before_the_ledger_key_verify_after_the_upgrade(monkeypat
     database.dispose()
     migrate(url, "f7a000000001", down=True)  # the downgrade drops the seals
     migrate(url, "head")
+
+
+def _down_revision_of(revision: str) -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.config import PROJECT_ROOT
+
+    script = ScriptDirectory.from_config(Config(str(PROJECT_ROOT / "alembic.ini")))
+    return script.get_revision(revision).down_revision

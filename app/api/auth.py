@@ -10,7 +10,7 @@ from app.api.common import Body, endpoint, iso
 from app.api.serializers import user_dict
 from app.awards_web import confirm_lazily
 from app.db import get_session
-from app.ratelimits import login_limits
+from app.ratelimits import LoginAttempt
 from app.security import bearer_token, require_role
 from points import users as user_service
 from points.errors import DomainError
@@ -22,18 +22,19 @@ class TokenBody(Body):
 
 
 @bp.post("/auth/token")
-@login_limits
 @endpoint(body=TokenBody, responses={200: "token"}, errors=("invalid_credentials", "rate_limited"))
 def issue_token(data):
     """Exchange a username and password for a bearer token (30 days, revocable)."""
+    attempt = LoginAttempt(data["username"])
+    attempt.check()
     session = get_session()
     try:
         user = user_service.authenticate(session, data["username"], data["password"])
     except DomainError:
-        g.login_failed = True
+        attempt.failed()
         raise
     if user.village_id is None:
-        g.login_failed = True
+        attempt.failed()
         raise user_service.InvalidCredentials()
     token, row = user_service.issue_token(session, user)
     return {"token": token, "expires_at": iso(row.expires_at), "user": user_dict(user)}, 200

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.db import get_session
 from app.forms import apply_domain_error, invalid_status
-from app.ratelimits import login_limits
+from app.ratelimits import LoginAttempt
 from app.security import SessionUser, require_login
 from points import users as user_service
 from points.errors import DomainError
@@ -29,26 +29,34 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limits
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = LoginAttempt(form.username.data)
+        attempt.check()
         session = get_session()
         try:
             user = user_service.authenticate(session, form.username.data, form.password.data)
         except DomainError as exc:
-            g.login_failed = True
+            attempt.failed()
             return render_template("auth/login.html", form=form, error=exc.code), 401
         if user.village_id is None and not user.is_county_officer:
-            g.login_failed = True
+            attempt.failed()
             return render_template("auth/login.html", form=form, error="invalid_credentials"), 401
         login_user(SessionUser(user), remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")) or url_for("home"))
+        response = redirect(_safe_next(request.args.get("next")) or url_for("home"))
+        return attempt.succeeded(response)
     return render_template("auth/login.html", form=form), invalid_status(form)
 
 
 @bp.post("/logout")
 def logout():
+    """End this login and every other one of the user: their session and remember-me cookies
+    (a copy taken before logging out included) and their bearer tokens."""
+    if current_user.is_authenticated:
+        session = get_session()
+        user_service.end_sessions(session, session.merge(current_user.user))
+        session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -71,7 +79,10 @@ def change_password():
             status = apply_domain_error(form, exc)
         else:
             session.commit()
-            login_user(SessionUser(user))
+            # The password change ended every login of the user; this browser logs in again
+            # (remembered again if it was), with cookies of new values.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(SessionUser(user), remember=remembered in request.cookies)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home"))
     return render_template("auth/password.html", form=form), status

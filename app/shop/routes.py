@@ -99,29 +99,49 @@ def _counter_context(household, resident=None):
 @bp.get("/counter")
 @require_role(*COUNTER_ROLES)
 def counter():
-    """Scan or type a card, or search a household; then the basket."""
+    """Search a household, or show one's basket (``household``, and the ``resident`` whose
+    card was scanned). A card is never read from the query string: a URL is written to
+    access logs and browser history, and a card's payload there is enough to print the
+    card and spend the household's points. Cards come by POST (:func:`counter_card`)."""
     session = get_session()
-    card = (request.args.get("card") or "").strip()
     q = (request.args.get("q") or "").strip()
     household_id = request.args.get("household", type=int)
-    ctx = {"card": card, "q": q, "matches": None, "error": None}
-    status = 200
-    if card:
-        try:
-            resident = cards.resolve(
-                session, current_app.config["SECRET_KEY"], g.user.village_id, card
-            )
-        except DomainError as exc:
-            ctx["error"], status = message_for(exc.code), exc.status
-        else:
-            ctx.update(_counter_context(resident.household, resident))
-    elif household_id is not None:
+    resident_id = request.args.get("resident", type=int)
+    ctx = {"card": "", "q": q, "matches": None, "error": None}
+    if household_id is not None:
         household = residents.get_household(session, g.user.village_id, household_id)
-        ctx.update(_counter_context(household))
+        resident = None
+        if resident_id is not None:
+            resident = residents.get_resident(session, g.user.village_id, resident_id)
+            if resident.household_id != household.id:
+                abort(404)
+        ctx.update(_counter_context(household, resident))
     elif q:
         page = residents.search_households(session, g.user.village_id, q, limit=20)
         ctx["matches"] = page.items
-    return render_template("shop/counter.html", form=FlaskForm(), **ctx), status
+    return render_template("shop/counter.html", form=FlaskForm(), **ctx)
+
+
+@bp.post("/counter")
+@require_role(*COUNTER_ROLES)
+def counter_card():
+    """A scanned or typed card, in the request body: the household's basket opens at a URL
+    that carries only ids; a refused card answers here, its text not in any URL."""
+    session = get_session()
+    form = FlaskForm()
+    card = (request.form.get("card") or "").strip()
+    ctx = {"card": card, "q": "", "matches": None, "error": None}
+    if not form.validate_on_submit() or not card:
+        ctx["error"] = message_for("invalid_card")
+        return render_template("shop/counter.html", form=form, **ctx), 400
+    try:
+        resident = cards.resolve(session, current_app.config["SECRET_KEY"], g.user.village_id, card)
+    except DomainError as exc:
+        ctx["error"] = message_for(exc.code)
+        return render_template("shop/counter.html", form=form, **ctx), exc.status
+    return redirect(
+        url_for("shop.counter", household=resident.household_id, resident=resident.id), 303
+    )
 
 
 @bp.post("/counter/<int:household_id>")

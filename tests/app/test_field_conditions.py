@@ -36,7 +36,7 @@ def test_axe_finds_no_serious_or_critical_violations(live_server, launch_browser
             "/staff",
             [f"/host/events/{scene.event_id}", f"/host/events/{scene.event_id}/scan"],
         ),
-        "clerk": ("/staff", ["/shop/counter", f"/shop/counter?card={scene.short_code}"]),
+        "clerk": ("/staff", ["/shop/counter", f"/shop/counter?household={scene.household_id}"]),
     }
     found = {}
     for role, (landing, paths) in pages.items():

@@ -116,6 +116,7 @@ ROUTES = [
     ("GET", "/shop/thanks", ALL, None),  # public thank-you list
     ("GET", "/shop/items/{item}/photo", ALL, None),
     ("GET", "/shop/counter", COUNTER, None),
+    ("POST", "/shop/counter", COUNTER, {"card": "12-00000"}),  # a card comes in the body
     ("POST", "/shop/counter/{household}", COUNTER, {}),
     ("GET", "/shop/orders/{order}", STAFF, None),  # staff; the household (OWN_ONLY)
     # void: by an admin; an earlier day's order needs the supervisor (issue 5)

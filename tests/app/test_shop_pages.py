@@ -58,7 +58,13 @@ def _order_count(session):
 def test_counter_card_basket_receipt(client, app, session, login, shop):
     login(shop.clerk)
     card = cards.payload_for(app.config["SECRET_KEY"], shop.resident)
-    page = client.get("/shop/counter", query_string={"card": card})
+    r = client.post("/shop/counter", data={"card": card})
+    # The basket opens at a URL that carries ids only, never the card.
+    assert r.status_code == 303 and card not in r.location
+    assert r.location == (
+        f"/shop/counter?household={shop.household.id}&resident={shop.resident.id}"
+    )
+    page = client.get(r.location)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "户号 1001" in html and "张建国" in html and "李秀英" in html
@@ -92,9 +98,11 @@ def test_counter_card_basket_receipt(client, app, session, login, shop):
 def test_counter_short_code_search_and_refusals(client, app, session, login, shop):
     login(shop.clerk)
     short = cards.short_code_for(app.config["SECRET_KEY"], shop.resident)
-    assert "张建国" in client.get("/shop/counter", query_string={"card": short}).get_data(True)
-    bad = client.get("/shop/counter", query_string={"card": "12-00000"})
+    found = client.post("/shop/counter", data={"card": short}, follow_redirects=True)
+    assert "张建国" in found.get_data(True)
+    bad = client.post("/shop/counter", data={"card": "12-00000"})
     assert bad.status_code == 400 and "卡无效" in bad.get_data(as_text=True)
+    assert client.post("/shop/counter", data={"card": ""}).status_code == 400
     found = client.get("/shop/counter", query_string={"q": "zjg"}).get_data(as_text=True)
     assert f"/shop/counter?household={shop.household.id}" in found
     html = client.get(f"/shop/counter?household={shop.household.id}").get_data(as_text=True)
@@ -406,3 +414,29 @@ def test_counter_odd_quantities_are_refused_cleanly(client, session, login, shop
     )
     assert r.status_code in (400, 409), (value, r.status_code)
     assert _order_count(session) == 0
+
+
+def test_a_card_in_the_query_string_is_not_read(client, app, login, shop):
+    """A payload in a URL lands in access logs and browser history: the counter takes cards
+    only in a POST body, and its links and forms carry no payload."""
+    login(shop.clerk)
+    card = cards.payload_for(app.config["SECRET_KEY"], shop.resident)
+    page = client.get("/shop/counter", query_string={"card": card})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "户号 1001" not in html and card not in html
+    assert 'id="card-form"' in html
+    form = re.search(r'<form method="(\w+)" action="([^"]+)" id="card-form">', html)
+    assert form.groups() == ("post", "/shop/counter")
+    basket = client.post("/shop/counter", data={"card": card}, follow_redirects=True)
+    assert card not in basket.request.url and "户号 1001" in basket.get_data(as_text=True)
+
+
+def test_the_counter_refuses_another_households_resident_in_its_url(
+    client, login, shop, make_household, make_resident
+):
+    login(shop.clerk)
+    other = make_resident(shop.village, make_household(shop.village), name="王明")
+    r = client.get(
+        "/shop/counter", query_string={"household": shop.household.id, "resident": other.id}
+    )
+    assert r.status_code == 404
