@@ -127,7 +127,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_limiter(app)
     compress.init_app(app)
 
-    from app import assets, cli, errors, views
+    from app import assets, cli, errors, ops, views
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
@@ -156,6 +156,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     assets.register(app)
     errors.register(app)
     cli.register(app)
+    ops.init_app(app)
 
     @app.before_request
     def _remember_user() -> None:

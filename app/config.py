@@ -47,4 +47,17 @@ def settings() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE": os.environ.get("CUNYUE_SECURE_COOKIES", "0") == "1",
         "UPLOAD_FOLDER": str(instance_path() / "uploads"),
+        # Backups (docs/deployment.md): the folder may be a USB disk's mount point.
+        "BACKUP_DIR": os.environ.get("CUNYUE_BACKUP_DIR", str(instance_path() / "backups")),
+        "BACKUP_AUTO": os.environ.get("CUNYUE_AUTO_BACKUP", "1") == "1",
+        "BACKUP_KEEP_DAYS": int(os.environ.get("CUNYUE_BACKUP_KEEP_DAYS", "7")),
+        "BACKUP_KEEP_MONTHS": int(os.environ.get("CUNYUE_BACKUP_KEEP_MONTHS", "12")),
+        # Pages a step of SQLite's online backup; -1 copies in one step (one snapshot).
+        "BACKUP_STEP_PAGES": int(os.environ.get("CUNYUE_BACKUP_STEP_PAGES", "-1")),
+        # One JSON line a request; to a rotated file when set, else to standard error.
+        "LOG_FILE": os.environ.get("CUNYUE_LOG_FILE", ""),
+        "LOG_MAX_BYTES": int(os.environ.get("CUNYUE_LOG_MAX_BYTES", str(10 * 1024 * 1024))),
+        "LOG_BACKUP_COUNT": int(os.environ.get("CUNYUE_LOG_BACKUP_COUNT", "10")),
+        # /healthz answers 503 when the instance or backup disk has less free space than this.
+        "HEALTH_MIN_FREE_MB": int(os.environ.get("CUNYUE_HEALTH_MIN_FREE_MB", "200")),
     }
