@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin.forms import (
@@ -18,6 +18,7 @@ from app.admin.forms import (
 from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
+from app.ops import autobackup
 from app.security import STAFF, require_role
 from points import ledger, residents, users
 from points.dashboard import village_figures
@@ -31,7 +32,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @require_role(*STAFF)
 def dashboard():
     figures = village_figures(get_session(), g.user.village)
-    return render_template("admin/dashboard.html", f=figures)
+    backups = autobackup.status(current_app) if g.user.has_role(Role.ADMIN) else None
+    return render_template("admin/dashboard.html", f=figures, backups=backups)
 
 
 @bp.get("/households")

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask
@@ -29,6 +30,20 @@ CHECK_EVERY_S = 600  # a process looks at the folder at most this often
 def is_due(app: Flask) -> bool:
     last = backup.last_backup(backup_folder(app))
     return last is None or now() - last.created_at >= EVERY
+
+
+@dataclass
+class Status:
+    last: backup.BackupInfo | None
+    stale: bool  # none, or none for more than two days: the admin's page warns
+    folder: str
+
+
+def status(app: Flask) -> Status:
+    folder = backup_folder(app)
+    last = backup.last_backup(folder)
+    stale = last is None or not last.verified or now() - last.created_at > WARN_AFTER
+    return Status(last, stale, str(folder))
 
 
 def run_if_due(app: Flask) -> backup.BackupInfo | None:
