@@ -55,7 +55,7 @@ run: translations assets
 	@echo "  Demo logins (password cunyue-demo): admin, host, clerk, supervisor, resident"
 	@echo
 	exec $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
-		--access-logfile - 'app:create_app()'
+		'app:create_app()'
 
 dev: translations assets
 	$(BIN)/alembic upgrade head

@@ -23,7 +23,13 @@ from points.models import Household, Village
 
 
 def database_url(app: Flask) -> str:
-    return getattr(app.extensions["cunyue_db"], "url", None) or app.config["DATABASE_URL"]
+    """The URL of the database the app uses (a database handed in may differ from the
+    configured DATABASE_URL)."""
+    database = app.extensions["cunyue_db"]
+    url = getattr(database, "url", None)
+    if url is None and getattr(database, "engine", None) is not None:
+        url = database.engine.url.render_as_string(hide_password=False)
+    return url or app.config["DATABASE_URL"]
 
 
 def backup_folder(app: Flask) -> Path:
