@@ -48,6 +48,7 @@ i18n-extract: $(VENV)/.installed-run
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 run: translations assets
+	$(BIN)/flask backup --if-data
 	$(BIN)/alembic upgrade head
 	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
 	@echo
@@ -58,6 +59,7 @@ run: translations assets
 		'app:create_app()'
 
 dev: translations assets
+	$(BIN)/flask backup --if-data
 	$(BIN)/alembic upgrade head
 	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
 	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)

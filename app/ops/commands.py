@@ -30,8 +30,12 @@ def register(app: Flask) -> None:
         default=None,
         help="folder for the copy (default: CUNYUE_BACKUP_DIR, else instance/backups)",
     )
-    def backup_command(folder):
+    @click.option("--if-data", is_flag=True, help="do nothing (exit 0) when there is no data yet")
+    def backup_command(folder, if_data):
         """A verified copy of the database; prints ok and the copy's path."""
+        if if_data and not backups.holds_data(backups.database_url(current_app)):
+            click.echo("no data yet: nothing to back up")
+            return
         try:
             info = backups.run_backup(current_app, folder)
         except NeedsPgDump as exc:
