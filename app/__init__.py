@@ -128,6 +128,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
 
     from app import assets, cli, errors, ops, views
+    from app.admin.privacy import bp as privacy_bp
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
@@ -152,6 +153,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)
+    app.register_blueprint(privacy_bp)
     views.register(app)
     assets.register(app)
     errors.register(app)
