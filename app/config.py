@@ -15,15 +15,19 @@ def instance_path() -> Path:
     return path
 
 
+def normalise_url(url: str) -> str:
+    """Hosting panels hand out postgres:// URLs; SQLAlchemy wants the driver named."""
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # Hosting panels hand out postgres:// URLs; SQLAlchemy wants the driver named.
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://") :]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return url
+        return normalise_url(url)
     return f"sqlite:///{instance_path() / 'cunyue.db'}"
 
 

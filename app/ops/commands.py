@@ -7,9 +7,12 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from sqlalchemy.engine import make_url
 
-from app.ops import backups
+from app.config import normalise_url
+from app.ops import backups, copydb
 from points.backup import BackupError, NeedsPgDump
+from points.db import make_engine
 
 
 def _problems(report) -> None:
@@ -93,3 +96,39 @@ def register(app: Flask) -> None:
             + ("; chain heads match the backup's record" if restored.heads_match else "")
         )
         sys.exit(0 if report.ok and restored.heads_match is not False else 1)
+
+    @app.cli.command("copy-database")
+    @click.option("--to", "target_url", required=True, help="the target database's URL")
+    def copy_database_command(target_url):
+        """Copy this database into another (e.g. SQLite to PostgreSQL): the target is
+        migrated to head and must be empty; both ledgers are verified and their chain heads
+        compared."""
+        target_url = normalise_url(target_url)
+        backups.migrate_to_head(target_url)
+        source = make_engine(backups.database_url(current_app))
+        target = make_engine(target_url)
+        try:
+            copied = copydb.copy_database(source, target)
+        except BackupError as exc:
+            click.echo(f"error: {exc.details.get('detail', exc.code)}", err=True)
+            sys.exit(1)
+        finally:
+            source.dispose()
+            target.dispose()
+        shown = make_url(target_url).render_as_string(hide_password=True)
+        for name, count in copied.rows.items():
+            if count:
+                click.echo(f"{name}: {count}")
+        s, t = copied.source, copied.target
+        if not copied.heads_match or not t.ok:
+            _problems(t)
+            click.echo(
+                f"error: the copy in {shown} does not match ({s.entries} entries and "
+                f"{len(s.heads)} chain heads here, {t.entries} and {len(t.heads)} there); "
+                "nothing was kept",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(
+            f"ok {shown}: {t.entries} entries, {len(t.heads)} chain heads, the same on both sides"
+        )
