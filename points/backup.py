@@ -13,12 +13,14 @@ PostgreSQL: ``pg_dump --format=custom`` to a temporary name, checked with ``pg_r
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +37,7 @@ PREFIX = "cunyue-"
 STAMP = "%Y%m%d-%H%M%S"
 PARTIAL = ".partial"
 FORMAT = 1  # of the JSON beside each backup
+LOCK_FILE = ".cunyue-backup.lock"
 
 
 class BackupError(DomainError):
@@ -139,8 +142,25 @@ def _new_name(folder: Path, at: datetime, suffix: str) -> Path:
     return path
 
 
+@contextmanager
+def folder_lock(folder: Path, *, wait: bool) -> Iterator[bool]:
+    """The folder's backup lock (one backup at a time, across processes): yields whether it
+    was taken; without ``wait``, False at once when another process holds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def remove_partials(folder: Path) -> int:
-    """Remove what a backup killed half way left behind."""
+    """Remove what a backup killed half way left behind (under :func:`folder_lock`)."""
     count = 0
     for p in folder.glob(f".{PREFIX}*{PARTIAL}"):
         p.unlink(missing_ok=True)

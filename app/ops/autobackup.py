@@ -7,9 +7,7 @@ A PostgreSQL server is backed up by its own timer (docs/deployment.md), not from
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from app.ops.backups import backup_folder, database_url, run_backup
+from app.ops.backups import backup_folder, backup_locked, database_url
 from points import backup
 from points.clock import now
 
@@ -49,28 +47,15 @@ def status(app: Flask) -> Status:
 def run_if_due(app: Flask) -> backup.BackupInfo | None:
     """Back up and prune when the last backup is a day old, unless another process is at it."""
     folder = backup_folder(app)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / ".cunyue-backup.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with backup.folder_lock(folder, wait=False) as taken:
+        if not taken or not is_due(app):
             return None
-        if not is_due(app):
-            return None
-        info = run_backup(app)
-        if info.verified:
-            backup.prune(
-                folder,
-                keep_days=app.config["BACKUP_KEEP_DAYS"],
-                keep_months=app.config["BACKUP_KEEP_MONTHS"],
-            )
-            log.info("automatic backup %s verified (%d bytes)", info.path.name, info.size)
-        else:
-            log.error("automatic backup %s does not verify", info.path.name)
-        return info
-    finally:
-        os.close(fd)  # releases the lock
+        info = backup_locked(app, folder, prune=True)
+    if info.verified:
+        log.info("automatic backup %s verified (%d bytes)", info.path.name, info.size)
+    else:
+        log.error("automatic backup %s does not verify", info.path.name)
+    return info
 
 
 class AutoBackup:

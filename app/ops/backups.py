@@ -37,16 +37,31 @@ def backup_folder(app: Flask) -> Path:
 
 
 def run_backup(app: Flask, folder: Path | None = None) -> backup.BackupInfo:
-    """A verified copy of the database in ``folder`` (default: the configured one)."""
-    folder = Path(folder) if folder else backup_folder(app)
+    """A verified copy of the database in ``folder`` (default: the configured one, which is
+    then pruned to the last N days and months). Waits while another backup runs there."""
+    target = Path(folder) if folder else backup_folder(app)
+    with backup.folder_lock(target, wait=True):
+        return backup_locked(app, target, prune=folder is None)
+
+
+def backup_locked(app: Flask, folder: Path, *, prune: bool) -> backup.BackupInfo:
+    """:func:`run_backup` for a caller holding the folder's lock."""
     url = database_url(app)
     source = backup.sqlite_file(url)
     if source is not None:
-        return backup.backup_sqlite(source, folder, step_pages=app.config["BACKUP_STEP_PAGES"])
-    engine = app.extensions["cunyue_db"].engine
-    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-        with conn.begin(), Session(bind=conn) as session:
-            return backup.backup_postgres(url, folder, session)
+        info = backup.backup_sqlite(source, folder, step_pages=app.config["BACKUP_STEP_PAGES"])
+    else:
+        engine = app.extensions["cunyue_db"].engine
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+            with conn.begin(), Session(bind=conn) as session:
+                info = backup.backup_postgres(url, folder, session)
+    if prune and info.verified:
+        backup.prune(
+            folder,
+            keep_days=app.config["BACKUP_KEEP_DAYS"],
+            keep_months=app.config["BACKUP_KEEP_MONTHS"],
+        )
+    return info
 
 
 def migrate_to_head(url: str) -> None:

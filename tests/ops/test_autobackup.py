@@ -59,6 +59,11 @@ def test_a_backup_is_made_on_the_first_request_of_a_new_day_and_pruned(tmp_path,
     assert first.entries == 18 and len(first.heads) == 6
 
     assert autobackup.run_if_due(app) is None  # not a day old yet
+    fixed_clock.advance(days=1)
+    with backup.folder_lock(folder, wait=False) as taken:  # another process is backing up
+        assert taken
+        assert autobackup.run_if_due(app) is None
+    fixed_clock.advance(days=-1)
     for _ in range(3):
         fixed_clock.advance(days=1)
         auto.next_look = 0.0  # the process looks again at once (it waits ten minutes)
