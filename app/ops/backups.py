@@ -37,11 +37,12 @@ def backup_folder(app: Flask) -> Path:
 
 
 def run_backup(app: Flask, folder: Path | None = None) -> backup.BackupInfo:
-    """A verified copy of the database in ``folder`` (default: the configured one, which is
-    then pruned to the last N days and months). Waits while another backup runs there."""
+    """A verified copy of the database in ``folder`` (default: the configured one). Waits
+    while another backup runs there. Only the automatic backups prune the folder: a copy
+    made by hand (or by make run before an upgrade) stays until someone removes it."""
     target = Path(folder) if folder else backup_folder(app)
     with backup.folder_lock(target, wait=True):
-        return backup_locked(app, target, prune=folder is None)
+        return backup_locked(app, target, prune=False)
 
 
 def backup_locked(app: Flask, folder: Path, *, prune: bool) -> backup.BackupInfo:
