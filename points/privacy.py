@@ -9,6 +9,7 @@ those leaves every chain, head and balance as it was.
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from points.models import (
     ApiToken,
     AuditLog,
     Award,
+    IdempotencyRecord,
     LedgerEntry,
     Resident,
     ResidentStatus,
@@ -97,6 +99,34 @@ def due_residents(session: Session, village: Village) -> list[Resident]:
     )
 
 
+def _replace_in(value: Any, old: dict[str, str | None]) -> Any:
+    """``value`` (a JSON value) with every string equal to an old name or phone replaced."""
+    if isinstance(value, dict):
+        return {k: _replace_in(v, old) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_in(v, old) for v in value]
+    if isinstance(value, str) and value in old:
+        return old[value]
+    return value
+
+
+def _scrub_replies(session: Session, village_id: int, old: dict[str, str | None]) -> int:
+    """Stored idempotent replies (a check-in's answer names the resident) of the village's
+    users that hold the old name or phone."""
+    changed = 0
+    rows = session.scalars(
+        select(IdempotencyRecord)
+        .join(User, User.id == IdempotencyRecord.user_id)
+        .where(User.village_id == village_id)
+    )
+    for row in rows:
+        text = json.dumps(row.response, ensure_ascii=False)
+        if any(o in text for o in old):
+            row.response = _replace_in(row.response, old)
+            changed += 1
+    return changed
+
+
 def _scrub(snapshot: dict | None, replacement: dict[str, Any]) -> dict | None:
     if not snapshot:
         return snapshot
@@ -112,7 +142,9 @@ def anonymise(
     uploads_dir: Path | None = None,
 ) -> int:
     """Replace the resident's name and phone, close their login, remove their evidence
-    photos and scrub their name from the audit log's snapshots. Returns the photos removed.
+    photos and scrub their name from the audit log's snapshots and the stored idempotent
+    replies. Returns the photos removed. Free text typed by staff (notes, reasons) is kept
+    as typed: a ledger entry's note is in its hash.
     (Cunyue stores no birth year: the roster import reads it but does not keep it.)"""
     resident = lock_resident(session, resident)
     if resident.anonymised_at is not None:
@@ -120,6 +152,9 @@ def anonymise(
     due = due_at(resident, village)
     if due is None or now() < due:
         raise NotDueForAnonymisation(due=due.isoformat() if due else None)
+    old = {resident.name: f"{ANONYMOUS}{resident.id}"}
+    if resident.phone:
+        old[resident.phone] = None
     resident.name = f"{ANONYMOUS}{resident.id}"
     resident.name_initials = ""
     resident.name_pinyin = ""
@@ -158,6 +193,7 @@ def anonymise(
         ):
             row.before = _scrub(row.before, replacement)
             row.after = _scrub(row.after, replacement)
+    replies = _scrub_replies(session, resident.village_id, old)
     session.flush()
     audit.record(
         session,
@@ -165,7 +201,7 @@ def anonymise(
         obj=resident,
         by_id=by_id,
         village_id=resident.village_id,
-        after={"photos_removed": removed, "logins_closed": len(users)},
+        after={"photos_removed": removed, "logins_closed": len(users), "replies": replies},
     )
     return removed
 

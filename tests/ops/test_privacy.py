@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from points import awards, ledger, residents
-from points.models import ApiToken, AuditLog, EntryKind, Role, User
+from points.models import ApiToken, AuditLog, EntryKind, IdempotencyRecord, Role, User
 from tests.eventutil import make_rule
 
 NAME, PHONE = "欧阳建国", "13912345678"
@@ -96,6 +96,17 @@ def test_anonymising_after_the_retention_period_keeps_the_ledger_verifying(
     bearer = token_for(user)
     with session.begin_nested():
         residents.update_resident(session, r, name=NAME, phone=PHONE, is_head=True, by_id=admin.id)
+    # a check-in's stored reply names the resident (a repeat of the key replays it)
+    reply = {"attendance_id": 7, "resident": {"id": r.id, "name": NAME}, "points_awarded": 3}
+    other = {"attendance_id": 8, "resident": {"id": r.id + 1, "name": "王小明"}}
+    session.add_all(
+        [
+            IdempotencyRecord(user_id=admin.id, key="k1", request_hash="a" * 64,
+                              status_code=201, response=reply),
+            IdempotencyRecord(user_id=admin.id, key="k2", request_hash="b" * 64,
+                              status_code=201, response=other),
+        ]
+    )  # fmt: skip
     session.commit()
     before = ledger.verify(session)
     assert before.ok
@@ -141,6 +152,9 @@ def test_anonymising_after_the_retention_period_keeps_the_ledger_verifying(
         [(a.before, a.after) for a in session.scalars(select(AuditLog))], ensure_ascii=False
     )
     assert NAME not in snapshots and PHONE not in snapshots
+    replies = dict(session.execute(select(IdempotencyRecord.key, IdempotencyRecord.response)).all())
+    assert replies["k1"]["resident"] == {"id": r.id, "name": f"已匿名{r.id}"}
+    assert replies["k1"]["points_awarded"] == 3 and replies["k2"] == other
 
     after = ledger.verify(session)
     assert after.ok and after.entries == before.entries and after.heads == before.heads
