@@ -145,7 +145,7 @@ def anonymise(
     photos and scrub their name from the audit log's snapshots and the stored idempotent
     replies. Returns the photos removed. Free text typed by staff (notes, reasons) is kept
     as typed: a ledger entry's note is in its hash.
-    (Cunyue stores no birth year: the roster import reads it but does not keep it.)"""
+    (No birth year is stored yet; when the roster import keeps one, clear it here too.)"""
     resident = lock_resident(session, resident)
     if resident.anonymised_at is not None:
         raise AlreadyAnonymised()
