@@ -127,7 +127,7 @@ def _publish(temp: Path, final: Path) -> None:
 
 def _write_json(info: BackupInfo) -> None:
     temp = info.meta_path.with_name("." + info.meta_path.name + PARTIAL)
-    with open(temp, "w", encoding="utf-8") as fh:
+    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
         json.dump(info.as_dict(), fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
@@ -213,6 +213,9 @@ def backup_sqlite(
     at = now()
     final = _new_name(folder, at, ".db")
     temp = final.with_name("." + final.name + PARTIAL)
+    # personal data: readable by the service's user only, whatever the umask
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(temp, 0o600)
     src = sqlite3.connect(source, timeout=30)
     try:
         dst = sqlite3.connect(temp)
@@ -251,6 +254,8 @@ def backup_postgres(url: str, folder: Path, session: Session) -> BackupInfo:
     snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     report = ledger.verify(session)
     schema = schema_version(session)
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(temp, 0o600)
     dump = pg_dump_command(url, temp)
     dump.insert(-1, f"--snapshot={snapshot}")
     done = subprocess.run(dump, capture_output=True, text=True)

@@ -100,6 +100,7 @@ def _copy_sqlite(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite file (and of its WAL, if any) by the backup API."""
     temp = target.with_name("." + target.name + backup.PARTIAL)
     temp.unlink(missing_ok=True)
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT, 0o600))  # the service's user only
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(temp)

@@ -73,6 +73,8 @@ def test_backup_while_writing_restores_into_a_new_database_and_verifies(tmp_path
     path = Path(first[3:])
     assert path.parent == tmp_path / "backups" and path.exists()
     assert during > 0  # the server's writes went on while the copy was taken and checked
+    for p in (path, backup.meta_path_for(path)):  # personal data: the owner's only
+        assert p.stat().st_mode & 0o077 == 0
     meta = json.loads(backup.meta_path_for(path).read_text())
     assert meta["verified"] is True and meta["schema"] == backup_schema(db)
     assert meta["entries"] >= 18 + 20 and len(meta["heads"]) == 6
