@@ -48,6 +48,7 @@ i18n-extract: $(VENV)/.installed-run
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 run: translations assets
+	$(BIN)/flask backup --if-data
 	$(BIN)/alembic upgrade head
 	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
 	@echo
@@ -55,9 +56,10 @@ run: translations assets
 	@echo "  Demo logins (password cunyue-demo): admin, host, clerk, supervisor, resident"
 	@echo
 	exec $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
-		--access-logfile - --logger-class app.logredact.AccessLogger 'app:create_app()'
+		--logger-class app.logredact.AccessLogger 'app:create_app()'
 
 dev: translations assets
+	$(BIN)/flask backup --if-data
 	$(BIN)/alembic upgrade head
 	@if [ "$${CUNYUE_DEMO:-1}" != "0" ]; then $(BIN)/flask seed-demo --if-empty; fi
 	$(BIN)/flask run --debug --host $(HOST) --port $(PORT)

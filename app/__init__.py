@@ -136,7 +136,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     logredact.install_filters(app.logger)
 
-    from app import assets, cli, errors, views
+    from app import assets, cli, errors, ops, views
+    from app.admin.privacy import bp as privacy_bp
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
@@ -163,10 +164,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)
+    app.register_blueprint(privacy_bp)
     views.register(app)
     assets.register(app)
     errors.register(app)
     cli.register(app)
+    ops.init_app(app)
 
     @app.before_request
     def _remember_user() -> None:

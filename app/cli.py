@@ -40,6 +40,10 @@ def _fail(exc: DomainError) -> None:
 
 
 def register(app: Flask) -> None:
+    from app.ops import commands as ops_commands
+
+    ops_commands.register(app)
+
     @app.cli.command("create-village")
     @click.option("--code", required=True)
     @click.option("--name", required=True)

@@ -15,15 +15,19 @@ def instance_path() -> Path:
     return path
 
 
+def normalise_url(url: str) -> str:
+    """Hosting panels hand out postgres:// URLs; SQLAlchemy wants the driver named."""
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # Hosting panels hand out postgres:// URLs; SQLAlchemy wants the driver named.
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://") :]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return url
+        return normalise_url(url)
     return f"sqlite:///{instance_path() / 'cunyue.db'}"
 
 
@@ -90,4 +94,17 @@ def settings() -> dict:
         "UPLOAD_USER_PER_MINUTE": _int_env("CUNYUE_UPLOAD_USER_PER_MINUTE", 5),
         "UPLOAD_VILLAGE_MB": _int_env("CUNYUE_UPLOAD_VILLAGE_MB", 2048),
         "UPLOAD_DISK_RESERVE_MB": _int_env("CUNYUE_UPLOAD_DISK_RESERVE_MB", 64),
+        # Backups (docs/deployment.md): the folder may be a USB disk's mount point.
+        "BACKUP_DIR": os.environ.get("CUNYUE_BACKUP_DIR", str(instance_path() / "backups")),
+        "BACKUP_AUTO": os.environ.get("CUNYUE_AUTO_BACKUP", "1") == "1",
+        "BACKUP_KEEP_DAYS": int(os.environ.get("CUNYUE_BACKUP_KEEP_DAYS", "7")),
+        "BACKUP_KEEP_MONTHS": int(os.environ.get("CUNYUE_BACKUP_KEEP_MONTHS", "12")),
+        # Pages a step of SQLite's online backup; -1 copies in one step (one snapshot).
+        "BACKUP_STEP_PAGES": int(os.environ.get("CUNYUE_BACKUP_STEP_PAGES", "-1")),
+        # One JSON line a request; to a rotated file when set, else to standard error.
+        "LOG_FILE": os.environ.get("CUNYUE_LOG_FILE", ""),
+        "LOG_MAX_BYTES": int(os.environ.get("CUNYUE_LOG_MAX_BYTES", str(10 * 1024 * 1024))),
+        "LOG_BACKUP_COUNT": int(os.environ.get("CUNYUE_LOG_BACKUP_COUNT", "10")),
+        # /healthz answers 503 when the instance or backup disk has less free space than this.
+        "HEALTH_MIN_FREE_MB": int(os.environ.get("CUNYUE_HEALTH_MIN_FREE_MB", "200")),
     }

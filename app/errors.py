@@ -29,6 +29,10 @@ MESSAGES: dict[str, Any] = {
     "duplicate_username": _l("That username is already taken."),
     "duplicate_household_number": _l("A household with that number already exists."),
     "duplicate_phone": _l("Another resident of the village has that phone number."),
+    "not_due_for_anonymisation": _l(
+        "This resident cannot be anonymised yet: only a moved-out or deceased resident, after the retention period."
+    ),
+    "already_anonymised": _l("This resident is already anonymised."),
     "duplicate_village_code": _l("A village with that code already exists."),
     "duplicate_county_code": _l("A county with that code already exists."),
     "duplicate_code": _l("A rule with that code already exists."),

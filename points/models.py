@@ -112,6 +112,9 @@ class Village(Base):
     expiry_day: Mapped[int] = mapped_column(Integer, default=31)
     # Total megabytes of uploads the village may keep; None: the deployment's default.
     upload_quota_mb: Mapped[int | None] = mapped_column(Integer)
+    # Days a moved-out or deceased resident's name and phone are kept before an admin may
+    # anonymise them (PIPL: no longer than needed; the ledger keeps ids and amounts).
+    retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (
@@ -201,6 +204,10 @@ class Resident(Base):
     # Version of the resident's QR card; reissuing bumps it and old cards stop working.
     card_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # When the status last changed (moved out, deceased): the retention period counts from it.
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when name and phone were replaced (points.privacy.anonymise).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     household: Mapped[Household] = relationship(back_populates="members")
 

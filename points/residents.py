@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from points import audit, tallies
+from points.clock import now
 from points.db import begin_write
 from points.errors import DuplicateHouseholdNumber, DuplicatePhone, NotFound, ValidationFailed
 from points.models import Household, Resident, ResidentStatus, Role
@@ -345,6 +346,8 @@ def set_status(
     before = audit.snapshot(resident, RESIDENT_FIELDS)
     was = resident.status
     resident.status = status
+    if status != was:
+        resident.status_changed_at = now()
     session.flush()
     tallies.record_status_change(session, resident, was)
     if status != ResidentStatus.ACTIVE:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.admin.forms import (
@@ -18,6 +18,7 @@ from app.admin.forms import (
 from app.awards_web import confirm_lazily
 from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
+from app.ops import autobackup
 from app.security import STAFF, require_role
 from points import fair_access, honours, ledger, residents, users
 from points.dashboard import village_figures
@@ -34,7 +35,10 @@ def dashboard():
     figures = village_figures(session, g.user.village)
     months = honours.settings_of(session, g.user.village_id).idle_months
     idle = fair_access.idle_count(session, g.user.village, months=months)
-    return render_template("admin/dashboard.html", f=figures, idle=idle, idle_months=months)
+    backups = autobackup.status(current_app) if g.user.has_role(Role.ADMIN) else None
+    return render_template(
+        "admin/dashboard.html", f=figures, idle=idle, idle_months=months, backups=backups
+    )
 
 
 @bp.get("/households")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, Response, g, jsonify, render_template
+from flask_babel import gettext as _
 
 from app.awards_web import confirm_lazily
-from app.db import get_session
-from app.security import STAFF, require_role
-from points import awards, honours, ledger
+from app.db import get_session, write_session
+from app.security import STAFF, require_resident, require_role
+from points import awards, honours, ledger, privacy
 
 bp = Blueprint("resident", __name__)
 
@@ -37,3 +38,60 @@ def my_points():
 @require_role(*STAFF)
 def staff_home():
     return render_template("resident/staff_home.html")
+
+
+def _recorded(fmt: str) -> dict:
+    """The resident's data, and the record that they exported it (a write in a GET)."""
+    resident = g.user.resident
+    data = privacy.personal_data(get_session(), resident)
+    with write_session() as s, s.begin():
+        privacy.record_export(
+            s,
+            kind="resident",
+            object_id=resident.id,
+            by_id=g.user.id,
+            village_id=g.user.village_id,
+            format=fmt,
+        )
+    get_session().commit()  # end the read snapshot (nothing was written in it)
+    return data
+
+
+def _download(body, mimetype: str, name: str) -> Response:
+    response = body if isinstance(body, Response) else Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/me/data.json")
+@require_role()
+@require_resident
+def my_data_json():
+    """个人信息下载: everything kept about the resident, as JSON."""
+    data = _recorded("json")
+    return _download(jsonify(data), "application/json", f"my-data-{g.user.resident.id}.json")
+
+
+@bp.get("/me/data.xlsx")
+@require_role()
+@require_resident
+def my_data_xlsx():
+    data = _recorded("xlsx")
+    titles = {
+        "resident": _("Me"),
+        "household": _("Household"),
+        "ledger": _("Points history"),
+        "awards": _("Awards"),
+        "attendance": _("Attendance"),
+        "name": _("Name"),
+        "phone": _("Phone"),
+        "number": _("Household number"),
+        "balance": _("Balance"),
+        "pending": _("Pending"),
+    }
+    return _download(
+        privacy.personal_data_xlsx(data, titles),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"my-data-{g.user.resident.id}.xlsx",
+    )

@@ -34,6 +34,8 @@ def test_gunicorns_access_log_keeps_no_card_payload_or_token(tmp_path):
         assert secret not in text
     assert any("/shop/counter?card=…&household=12" in line for line in lines), text
     assert any("GET /c/… HTTP/1.1" in line for line in lines), text
+    # and the app's own request log, one JSON line a request, names routes, not paths
+    assert sum('"status"' in line for line in text.splitlines()) >= 3, text
 
 
 def test_the_development_servers_request_log_is_redacted(db, caplog):

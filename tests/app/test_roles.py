@@ -40,11 +40,16 @@ COUNTY = {"county"}
 ROUTES = [
     # -- pages: residents and accounts --------------------------------------------------
     ("GET", "/me", ALL, None),
+    ("GET", "/me/data.json", RESIDENT, None),  # 个人信息下载: a login with a resident record
+    ("GET", "/me/data.xlsx", RESIDENT, None),
     ("GET", "/staff", STAFF, None),
     ("GET", "/password", ALL | COUNTY, None),  # every login changes its own password
     ("POST", "/password", ALL | COUNTY, {"current_password": "x"}),
     # -- pages: households, residents, users (村两委) ----------------------------------
     ("GET", "/admin/dashboard", STAFF, None),
+    ("GET", "/admin/privacy", ADMIN, None),
+    ("POST", "/admin/privacy/retention", ADMIN, {"retention_days": "30"}),
+    ("POST", "/admin/residents/{resident}/anonymise", ADMIN, {"confirm": "y"}),
     ("GET", "/admin/households", STAFF, None),
     ("GET", "/admin/households/{household}", STAFF, None),
     ("GET", "/admin/households/new", ADMIN, None),
@@ -244,6 +249,8 @@ PUBLIC = {
     "/v/<code>/verify",
     "/api/v1/public/villages/<code>/board",
     "/api/v1/public/villages/<code>/postings/verify",
+    "/healthz",  # monitoring: anyone (no data but the backup's age)
+    "/readyz",
 }
 
 SECRET = "test-key"  # the app fixture's SECRET_KEY: signs cards and event codes
