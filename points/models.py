@@ -568,5 +568,6 @@ class Objection(Base):
         return f"<Objection {self.id} {self.status}>"
 
 
+from points.deliberation.models import Topic  # noqa: E402,F401
 from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
 from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401
