@@ -138,6 +138,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.host.routes import bp as host_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
+    from app.topics.routes import bp as topics_bp
 
     for bp in (
         auth_bp,
@@ -149,6 +150,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         attend_bp,
         offline_bp,
         shop_bp,
+        topics_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

@@ -471,7 +471,8 @@ def create_meeting(data):
 @endpoint(responses={200: "the village's deliberation settings"})
 def get_deliberation_settings():
     """五议 categories, 三不议 reasons, the publication window and the threshold."""
-    return settings.settings_dict(settings.get_settings(get_session(), g.actor.village_id)), 200
+    row = settings.current_settings(get_session(), g.actor.village_id)
+    return settings.settings_dict(row), 200
 
 
 @bp.post("/village/deliberation-settings")

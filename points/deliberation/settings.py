@@ -6,7 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from points import audit
-from points.deliberation.models import DeliberationSettings
+from points.deliberation.models import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_DECLINE_REASONS,
+    DeliberationSettings,
+)
 from points.errors import ValidationFailed
 from points.models import Rule, User
 
@@ -24,6 +28,22 @@ def get_settings(session: Session, village_id: int) -> DeliberationSettings:
         session.add(row)
         session.flush()
     return row
+
+
+def current_settings(session: Session, village_id: int) -> DeliberationSettings:
+    """The settings for reading: the stored row, or the defaults (nothing written)."""
+    row = session.scalar(
+        select(DeliberationSettings).where(DeliberationSettings.village_id == village_id)
+    )
+    if row is not None:
+        return row
+    return DeliberationSettings(
+        village_id=village_id,
+        publication_days=5,
+        satisfaction_threshold=80,
+        categories=list(DEFAULT_CATEGORIES),
+        decline_reasons=list(DEFAULT_DECLINE_REASONS),
+    )
 
 
 def _clean_int(value, field: str, low: int, high: int, errors: dict[str, str]) -> int | None:
