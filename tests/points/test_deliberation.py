@@ -467,3 +467,28 @@ def test_settings_defaults_and_checks(session, w, other_village):
     implementation.start(session, topic, by=w.admin, owner="x", deadline=date(2026, 12, 1))
     assert topic.status == S.IMPLEMENTING
     assert session.get(Household, w.h1.id).balance == 10
+
+
+def test_demo_village_has_topics_at_every_step(session):
+    from points import demo
+    from points.deliberation.models import Topic
+
+    village = demo.seed_demo(session)
+    rows = session.scalars(select(Topic).where(Topic.village_id == village.id)).all()
+    statuses = {t.status for t in rows}
+    assert statuses >= {
+        S.COLLECTED,
+        S.ACCEPTED,
+        S.DECLINED,
+        S.RESEARCHED,
+        S.DELIBERATED,
+        S.PUBLISHED,
+        S.IMPLEMENTING,
+        S.DONE,
+    }
+    assert {t.size.value for t in rows} == {"small", "normal", "hard"}
+    assert any(t.urgent for t in rows)
+    assert implementation.overdue(session, village)
+    road = next(t for t in rows if t.status == S.DONE)
+    assert ratings.tally(session, road).total == 4
+    assert ledger.verify(session, village_id=village.id).ok
