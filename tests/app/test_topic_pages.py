@@ -224,3 +224,35 @@ def test_other_village_and_roles(app, session, login, w):
     assert r.status_code == 302
     page = res.get("/topics/?mine=1").get_data(as_text=True)
     assert "违反政策的事项不议" in page
+
+
+def test_registers_print_and_xlsx_keep_text_as_text(app, session, login, w, fixed_clock):
+    import io
+
+    from openpyxl import load_workbook
+
+    res = _as(app, login, w.wang)
+    res.post("/topics/new", data={"title": '=HYPERLINK("x")', "description": "+1 -2 @3"})
+    res.post("/topics/new", data={"title": "修路"})
+    host = _as(app, login, w.host)
+    index = host.get("/topics/registers").get_data(as_text=True)
+    assert "议题收集册" in index and "办理公示簿" in index
+    page = host.get("/topics/registers/collection?year=2026").get_data(as_text=True)
+    assert "议题收集册（2026）" in page and "修路" in page and "打印" in page
+    assert "幸福村" in page and "2026-11-02" in page
+    for kind in ("research", "meetings", "implementation"):
+        assert host.get(f"/topics/registers/{kind}?year=2026").status_code == 200
+    assert host.get("/topics/registers/collection?year=abc").status_code == 400
+    assert host.get("/topics/registers/nope").status_code == 404
+    r = host.get("/topics/registers/collection.xlsx?year=2026")
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.data)).active
+    assert sheet["A1"].value == "幸福村 议题收集册 2026"
+    assert sheet["C2"].value == "议题"
+    cell = sheet["C3"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")
+    assert (sheet["D3"].value, sheet["D3"].data_type) == ("+1 -2 @3", "s")
+    assert sheet["E3"].value == "王建国"
+    empty = load_workbook(io.BytesIO(host.get("/topics/registers/collection.xlsx?year=2025").data))
+    assert empty.active.max_row == 2
+    assert _as(app, login, w.wang).get("/topics/registers").status_code == 403

@@ -469,7 +469,7 @@ def test_settings_defaults_and_checks(session, w, other_village):
     assert session.get(Household, w.h1.id).balance == 10
 
 
-def test_demo_village_has_topics_at_every_step(session):
+def test_demo_village_has_topics_at_every_step(session, fixed_clock):
     from points import demo
     from points.deliberation.models import Topic
 
@@ -492,3 +492,20 @@ def test_demo_village_has_topics_at_every_step(session):
     road = next(t for t in rows if t.status == S.DONE)
     assert ratings.tally(session, road).total == 4
     assert ledger.verify(session, village_id=village.id).ok
+    from points.deliberation import registers
+
+    collected = registers.collection(session, village, 2026)
+    assert len(collected) == len(rows)
+    assert [r.item.topic.title for r in registers.meetings(session, village, 2026)] == [
+        "集体林地流转方案"
+    ]
+    posted = registers.implementation(session, village, 2026)
+    assert {r.topic.title for r in posted} == {
+        "小学门口加装减速带",
+        "五保户屋顶漏雨维修",
+        "村委会门前道路硬化",
+        "垃圾清运改为每天一次",
+    }
+    road_row = next(r for r in posted if r.topic.title == "村委会门前道路硬化")
+    assert (len(road_row.progress), road_row.tally.rate) == (2, 1.0)
+    assert registers.collection(session, village, 2025) == []
