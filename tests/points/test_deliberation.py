@@ -509,3 +509,40 @@ def test_demo_village_has_topics_at_every_step(session, fixed_clock):
     road_row = next(r for r in posted if r.topic.title == "村委会门前道路硬化")
     assert (len(road_row.progress), road_row.tally.rate) == (2, 1.0)
     assert registers.collection(session, village, 2025) == []
+
+
+def test_county_table_counts_topics_and_satisfaction(session, w, fixed_clock):
+    from points import county
+
+    c = county.create_county(session, code="cty", name="某县")
+    county.attach_village(session, c, w.village)
+    small = topics.submit(session, village=w.village, by=w.u_wang, title="路灯", size="small")
+    topics.submit(session, village=w.village, by=w.u_li, title="广场")
+    _accept(session, w, small)
+    results.decide_result(
+        session, small, by=w.admin, result="换灯", note="小事", cosigner_id=w.admin2.id
+    )
+    _through_done(session, w, small, fixed_clock)
+    ratings.rate(session, small, village=w.village, by=w.u_wang, score="satisfied")
+    ratings.rate(session, small, village=w.village, by=w.u_li, score="dissatisfied")
+    ratings.rate(
+        session,
+        small,
+        village=w.village,
+        by=w.host,
+        score="basically_satisfied",
+        resident=w.zhao,
+        proxy_reason="无手机",
+    )
+    table = county.county_table(session, c, month=date(2026, 11, 1), sort="topics_collected")
+    f = table.rows[0].figures
+    assert (f.topics_collected, f.topics_accepted, f.topics_decided, f.topics_done) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert round(f.satisfaction, 4) == 0.6667
+    assert table.totals.topics_collected == 2 and round(table.totals.satisfaction, 4) == 0.6667
+    october = county.county_table(session, c, month=date(2026, 10, 1)).rows[0].figures
+    assert (october.topics_collected, october.satisfaction) == (0, None)
