@@ -26,7 +26,7 @@ from app.security import current_village, require_role
 from app.topics import labels
 from points import evidence
 from points.deliberation import implementation, ratings, results, settings, topics
-from points.deliberation.models import TopicSource, TopicStatus
+from points.deliberation.models import TopicProgress, TopicSource, TopicStatus
 from points.errors import DomainError, ValidationFailed
 from points.models import Role
 from points.residents import find_household_by_number
@@ -63,6 +63,32 @@ def _labels():
 def meeting_agenda(event_id: int):
     """A meeting's agenda (the topics it deliberates), for the event's page."""
     return results.agenda(get_session(), event_id)
+
+
+@bp.app_template_global()
+def posted_topics():
+    """Results posted for objections, for the village's notice board."""
+    return results.posted(get_session(), g.user.village_id)
+
+
+@bp.get("/progress/<int:progress_id>/photo")
+@require_role()
+def progress_photo(progress_id: int):
+    row = get_session().get(TopicProgress, progress_id)
+    if row is None:
+        abort(404)
+    topics.get_topic(get_session(), g.user.village_id, row.topic_id)  # 404 for another village
+    return _photo_response(row.photo_path)
+
+
+def _photo_response(relative: str | None):
+    path = evidence.resolve(uploads_dir(), relative) if relative else None
+    if path is None:
+        abort(404)
+    mimetype = evidence.MEDIA_TYPES[path.suffix.lstrip(".")]
+    return Response(
+        path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "private, no-store"}
+    )
 
 
 def error_text(exc: DomainError) -> str:
@@ -248,13 +274,7 @@ def topic_notice(topic_id: int):
 @require_role()
 def topic_photo(topic_id: int):
     topic = topics.get_topic(get_session(), g.user.village_id, topic_id)
-    path = evidence.resolve(uploads_dir(), topic.photo_path) if topic.photo_path else None
-    if path is None:
-        abort(404)
-    mimetype = evidence.MEDIA_TYPES[path.suffix.lstrip(".")]
-    return Response(
-        path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "private, no-store"}
-    )
+    return _photo_response(topic.photo_path)
 
 
 from app.topics import registers, steps, work  # noqa: E402,F401

@@ -9,7 +9,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.awards_web import store_photo_bytes
-from app.security import current_village, require_role
+from app.security import current_village, require_resident, require_role
 from app.topics.routes import HOSTS, _on_behalf, bp, render_detail, run
 from points.deliberation import (
     implementation,
@@ -158,6 +158,7 @@ def publish(topic_id: int):
 
 @bp.post("/<int:topic_id>/object")
 @require_role()
+@require_resident
 def object_to(topic_id: int):
     return _step(
         topic_id,

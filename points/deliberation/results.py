@@ -197,6 +197,16 @@ def publish(session: Session, topic: Topic, *, by: User, note: str = "") -> Topi
     return topic
 
 
+def posted(session: Session, village_id: int) -> list[Topic]:
+    """公开结果: the village's results on the board inside their objection window."""
+    stmt = select(Topic).where(
+        Topic.village_id == village_id,
+        Topic.status == S.PUBLISHED,
+        Topic.objection_deadline > now(),
+    )
+    return list(session.scalars(stmt.order_by(Topic.objection_deadline, Topic.id)))
+
+
 def in_window(topic: Topic) -> bool:
     return (
         topic.status == S.PUBLISHED

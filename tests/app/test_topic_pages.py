@@ -116,15 +116,26 @@ def test_resident_raises_topic_then_follows_it_to_a_rating(app, session, login, 
     )
     assert r.status_code == 409 and "公示期" in r.get_data(as_text=True)
     seen = res.get(f"/topics/{topic.id}").get_data(as_text=True)
-    assert "村委会更换灯泡" in seen and "提出异议" in seen or "异议" in seen
+    assert "村委会更换灯泡" in seen and "对结果有异议" in seen
+    board = res.get("/board").get_data(as_text=True)
+    assert "议事结果公示" in board and "村委会更换灯泡" in board
     fixed_clock.advance(days=5, minutes=1)
     r = admin.post(
         f"/topics/{topic.id}/implement", data={"owner": "电工", "deadline": "2026-12-01"}
     )
     assert r.status_code == 302
     host = _as(app, login, w.host)
-    r = host.post(f"/topics/{topic.id}/progress", data={"note": "已买灯"})
+    r = host.post(
+        f"/topics/{topic.id}/progress",
+        data={"note": "已买灯", "photo": (__import__("io").BytesIO(PNG), "p.png")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
+    from points.deliberation.models import TopicProgress
+
+    note = session.query(TopicProgress).one()
+    assert res.get(f"/topics/progress/{note.id}/photo").status_code == 200
+    assert "已买灯" in res.get(f"/topics/{topic.id}").get_data(as_text=True)
     assert host.post(f"/topics/{topic.id}/sign-off").status_code == 403
     sup = _as(app, login, w.sup)
     assert sup.post(f"/topics/{topic.id}/sign-off", data={"note": "验收"}).status_code == 302
