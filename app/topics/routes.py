@@ -230,9 +230,8 @@ def render_detail(topic_id: int, status: int = 200):
     args = _view_args()
     committee = []
     if g.user.has_role(Role.ADMIN):
-        from app.topics.work import committee_members  # noqa: PLC0415
-
-        committee = [u for u in committee_members(session, village.id) if u.id != g.user.id]
+        members = results.committee_members(session, village.id)
+        committee = [u for u in members if u.id != g.user.id]
     context = {
         "topic": topic,
         "staff": staff,

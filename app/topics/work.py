@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.db import get_session
 from app.security import STAFF, current_village, require_role
@@ -16,19 +15,8 @@ from points import rules
 from points.deliberation import results, settings, topics, visits
 from points.deliberation.models import TopicStatus
 from points.errors import ValidationFailed
-from points.models import Role, User, UserRole
+from points.models import Role
 from points.villages import village_today, village_zone
-
-
-def committee_members(session, village_id: int) -> list[User]:
-    """The village's admins (村两委): who may decide a small matter together."""
-    stmt = (
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.village_id == village_id, UserRole.role == Role.ADMIN, User.active)
-        .order_by(User.id)
-    )
-    return list(session.scalars(stmt))
 
 
 @bp.route("/visits", methods=["GET", "POST"])

@@ -113,6 +113,17 @@ def _is_committee(session: Session, user_id: int, village_id: int) -> bool:
     )
 
 
+def committee_members(session: Session, village_id: int) -> list[User]:
+    """The village's committee (村两委, the admins): who may decide a small matter together."""
+    stmt = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.village_id == village_id, UserRole.role == Role.ADMIN, User.active)
+        .order_by(User.id)
+    )
+    return list(session.scalars(stmt))
+
+
 def decide_result(
     session: Session,
     topic: Topic,
