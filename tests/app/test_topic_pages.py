@@ -267,3 +267,32 @@ def test_registers_print_and_xlsx_keep_text_as_text(app, session, login, w, fixe
     empty = load_workbook(io.BytesIO(host.get("/topics/registers/collection.xlsx?year=2025").data))
     assert empty.active.max_row == 2
     assert _as(app, login, w.wang).get("/topics/registers").status_code == 403
+
+
+def test_overdue_topics_are_highlighted_to_staff(app, session, login, w, fixed_clock):
+    from points.deliberation import implementation, results, screening, topics
+
+    village = w.wang.village
+    topic = topics.submit(session, village=village, by=w.wang, title="小学门口减速带", size="small")
+    screening.decide(
+        session,
+        topic,
+        village=village,
+        by=w.admin,
+        accept=True,
+        category="公共事务、公共环境、公益事业",
+    )
+    results.decide_result(
+        session, topic, by=w.admin, result="装减速带", note="小事", cosigner_id=w.admin2.id
+    )
+    results.publish(session, topic, by=w.admin)
+    fixed_clock.advance(days=6)
+    implementation.start(session, topic, by=w.admin, owner="王主任", deadline=date(2026, 11, 10))
+    session.commit()
+    sup = _as(app, login, w.sup)
+    assert "已超期" not in sup.get("/topics/").get_data(as_text=True)
+    fixed_clock.advance(days=3)  # 11-11: the deadline has passed
+    page = sup.get("/topics/").get_data(as_text=True)
+    assert "已超期（1）" in page and "王主任" in page
+    assert "已超期" in sup.get(f"/topics/{topic.id}").get_data(as_text=True)
+    assert "已超期（1）" not in _as(app, login, w.wang).get("/topics/").get_data(as_text=True)
