@@ -117,6 +117,7 @@ def test_resident_raises_topic_then_follows_it_to_a_rating(app, session, login, 
     assert r.status_code == 409 and "公示期" in r.get_data(as_text=True)
     seen = res.get(f"/topics/{topic.id}").get_data(as_text=True)
     assert "村委会更换灯泡" in seen and "对结果有异议" in seen
+    assert "结果：村委会更换灯泡" in res.get("/topics/?mine=1").get_data(as_text=True)
     board = res.get("/board").get_data(as_text=True)
     assert "议事结果公示" in board and "村委会更换灯泡" in board
     fixed_clock.advance(days=5, minutes=1)
