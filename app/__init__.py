@@ -149,6 +149,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.host.routes import bp as host_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
+    from app.topics.routes import bp as topics_bp
 
     for bp in (
         auth_bp,
@@ -161,6 +162,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         offline_bp,
         shop_bp,
         board_bp,
+        topics_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

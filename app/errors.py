@@ -58,7 +58,11 @@ MESSAGES: dict[str, Any] = {
     "objection_closed": _l("This objection has already been decided."),
     "import_failed": _l("The sheet has errors; nothing was imported."),
     "event_not_open": _l("The event is not open for check-in."),
-    "invalid_transition": _l("The event cannot move to that state from its current one."),
+    "invalid_transition": _l("This cannot move to that state from its current one."),
+    "in_objection_window": _l(
+        "The result is still posted for objections, or an objection is undecided."
+    ),
+    "already_rated": _l("You have already rated this topic."),
     "not_checked_in": _l("This resident has not checked in to the event."),
     "already_checked_out": _l("This resident has already checked out."),
     "not_volunteer_event": _l("Only volunteer events have check-out."),
@@ -168,6 +172,22 @@ FIELD_MESSAGES = (
     _l("points go to a resident donor only"),
     _l("at most 2 MB"),
     _l("a JPEG, PNG or WebP picture"),
+    _l("at most 100 characters"),
+    _l("at most 1000 characters"),
+    _l("at most 2000 characters"),
+    _l("at most 4000 characters"),
+    _l("the resident who raised it"),
+    _l("the channel the topic came by"),
+    _l("one of the village's categories"),
+    _l("another committee member"),
+    _l("a meeting with this topic on its agenda"),
+    _l("not in the future"),
+    _l("a member of the household"),
+    _l("the household has no members"),
+    _l("no ratings yet"),
+    _l("satisfied, basically_satisfied or dissatisfied"),
+    _l("staff only"),
+    _l("another topic of the village"),
 )
 
 HTTP_CODES = {

@@ -430,6 +430,16 @@ def page_timings(
             for name, who, path in EXTRA_PAGES
             if who in who_is and _exists(who_is[who], server.base + path)
         ]
+        if usernames.get("topic_id"):
+            pages += [
+                ("topic list (staff: open topics, overdue ones)", staff, "/topics/"),
+                ("topic list (resident: all, urgent first)", resident, "/topics/"),
+                (
+                    "topic page (history, meetings, ratings)",
+                    resident,
+                    f"/topics/{usernames['topic_id']}",
+                ),
+            ]
         for name, session, path in pages:
             times = []
             for i in range(samples + 10):
@@ -593,6 +603,56 @@ def county_dataset(url: str, villages: int, households: int, entries_per_househo
     return first
 
 
+TOPICS = 2600  # the number 金昌 reported
+TOPICS_FIRST_VILLAGE = 600  # the measured village's share; the rest spread over the others
+
+
+def county_topics(url: str, total: int = TOPICS, first_share: int = TOPICS_FIRST_VILLAGE) -> int:
+    """Load ``total`` deliberation topics into the county's villages (none yet: an earlier
+    run's are kept); the busiest topic of the first village, for its page."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            villages = conn.execute(
+                text(
+                    "SELECT v.id, min(r.id), count(r.id) FROM villages v"
+                    " JOIN residents r ON r.village_id = v.id WHERE v.code LIKE 'c%'"
+                    " GROUP BY v.id, v.code ORDER BY v.code"
+                )
+            ).all()
+            if conn.execute(text("SELECT count(*) FROM topics")).scalar() >= total:
+                return conn.execute(
+                    text(
+                        "SELECT t.id FROM topics t JOIN topic_ratings r ON r.topic_id = t.id"
+                        " WHERE t.village_id = :v GROUP BY t.id ORDER BY count(*) DESC, t.id"
+                        " LIMIT 1"
+                    ),
+                    {"v": villages[0][0]},
+                ).scalar()
+        busiest = None
+        others = max(len(villages) - 1, 1)
+        rest = total - first_share if len(villages) > 1 else 0
+        for n, (village_id, first_resident, residents) in enumerate(villages):
+            share = first_share if n == 0 else rest // others + (1 if n <= rest % others else 0)
+            if n == 0 and len(villages) == 1:
+                share = total
+            with engine.begin() as conn:
+                out = dataset.load_topics(
+                    conn,
+                    village_id=village_id,
+                    first_resident=first_resident,
+                    residents=residents,
+                    topics=share,
+                    seed=n,
+                )
+            busiest = busiest or out["busiest_topic"]
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+        return busiest
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--scale", choices=["village", "county"], default="county")
@@ -659,6 +719,7 @@ def main() -> None:
         )
         ids = staff_and_rule(url, info["village_id"], info["first_resident"])
         ids["county"] = county_officer(url)
+        ids["topic_id"] = county_topics(url)
         page_timings(
             report,
             "PostgreSQL (county)",

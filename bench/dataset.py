@@ -282,3 +282,147 @@ def _copy_value(v) -> str:
     if isinstance(v, datetime):
         return v.isoformat()
     return str(v).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+# -- deliberation topics -------------------------------------------------------------------
+
+TOPIC_PATH = (
+    "collected",
+    "accepted",
+    "researched",
+    "deliberated",
+    "published",
+    "implementing",
+    "done",
+)
+TOPIC_TITLES = (
+    "村口路灯不亮",
+    "排水渠堵塞",
+    "垃圾清运不及时",
+    "小学门口加装减速带",
+    "文化广场整修",
+    "集体林地流转",
+    "危桥护栏损坏",
+    "村道硬化",
+)
+
+
+def load_topics(
+    conn, *, village_id: int, first_resident: int, residents: int, topics: int, seed: int = 7
+) -> dict:
+    """``topics`` topics of one village at every step, with their proposers, history and, for
+    the done ones, residents' ratings (a dozen each). Returns the first done topic's id."""
+    rng = random.Random(seed)
+    postgres = conn.dialect.name == "postgresql"
+    now = datetime.now(UTC)
+    first = _next_id(conn, "topics")
+    span = (now - START).total_seconds()
+    topic_rows, proposer_rows, step_rows, rating_rows = [], [], [], []
+    busiest = None  # the first done topic: its page shows every step and a dozen ratings
+    for i in range(topics):
+        tid = first + i
+        created = START + timedelta(seconds=rng.random() * span * 0.95)
+        declined = rng.random() < 0.08
+        reached = 0 if declined else rng.randrange(len(TOPIC_PATH))
+        size = rng.choice(("small", "normal", "normal", "hard"))
+        path = ["collected", "declined"] if declined else list(TOPIC_PATH[: reached + 1])
+        if size == "small" and "researched" in path:
+            path.remove("researched")
+        at = created
+        for step in path:
+            step_rows.append(
+                {
+                    "topic_id": tid,
+                    "from_status": step_rows[-1]["to_status"]
+                    if step_rows and step_rows[-1]["topic_id"] == tid
+                    else None,
+                    "to_status": step,
+                    "note": "",
+                    "by_id": None,
+                    "cosigner_id": None,
+                    "at": at,
+                }
+            )
+            at += timedelta(days=rng.randint(1, 6))
+        status = path[-1]
+        published = "published" in path
+        title = f"{rng.choice(TOPIC_TITLES)}（{i + 1}）"
+        topic_rows.append(
+            {
+                "id": tid,
+                "village_id": village_id,
+                "title": title,
+                "description": f"{title}：村民反映的情况和地点。",
+                "place": "",
+                "photo_path": None,
+                "source": rng.choice(("resident", "visit", "box", "wechat", "talk_room")),
+                "size": size,
+                "urgent": rng.random() < 0.1,
+                "status": status,
+                "category": "" if declined else "公共事务、公共环境、公益事业",
+                "decline_reason": "违反政策的事项不议" if declined else "",
+                "form": None,
+                "research_notes": "实地查看" if "researched" in path else "",
+                "parties": "",
+                "proposal": "议事方案" if "researched" in path else "",
+                "notice": "",
+                "result": "议定结果" if "deliberated" in path else "",
+                "published_at": step_rows[-1]["at"] if published else None,
+                "objection_deadline": step_rows[-1]["at"] + timedelta(days=5)
+                if published
+                else None,
+                "explanation": "",
+                "owner": "村委会" if "implementing" in path else "",
+                "deadline": (at + timedelta(days=30)).date() if "implementing" in path else None,
+                "done_at": at if status == "done" else None,
+                "signed_off_by_id": None,
+                "rating_round": 1,
+                "merged_into_id": None,
+                "created_by_id": None,
+                "created_at": created,
+                "status_changed_at": step_rows[-1]["at"],
+            }
+        )
+        proposers = rng.sample(range(residents), k=min(residents, rng.choice((1, 1, 1, 2, 3))))
+        for k in proposers:
+            proposer_rows.append(
+                {
+                    "topic_id": tid,
+                    "resident_id": first_resident + k,
+                    "entered_by_id": None,
+                    "source": topic_rows[-1]["source"],
+                    "award_id": None,
+                    "created_at": created,
+                }
+            )
+        if status == "done":
+            raters = rng.sample(range(residents), k=min(residents, 12))
+            for k in raters:
+                rating_rows.append(
+                    {
+                        "topic_id": tid,
+                        "round": 1,
+                        "resident_id": first_resident + k,
+                        "score": rng.choice(
+                            ("satisfied", "satisfied", "basically_satisfied", "dissatisfied")
+                        ),
+                        "comment": "",
+                        "recorded_by_id": None,
+                        "proxy_reason": "",
+                        "entry_id": None,
+                        "points_awarded": 0,
+                        "created_at": at,
+                    }
+                )
+            busiest = busiest or tid
+    _insert(conn, "topics", topic_rows, postgres)
+    _insert(conn, "topic_proposers", proposer_rows, postgres, with_id=False)
+    _insert(conn, "topic_transitions", step_rows, postgres, with_id=False)
+    _insert(conn, "topic_ratings", rating_rows, postgres, with_id=False)
+    if postgres and topic_rows:
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('topics', 'id'), (SELECT max(id) FROM topics))"
+            )
+        )
+    return {"topics": len(topic_rows), "busiest_topic": busiest or first}

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from points import audit, users
 from points.clock import now
+from points.deliberation.county import TOTALLED as TOPIC_TOTALLED
+from points.deliberation.county import add_topic_figures
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.models import County, User, Village
 from points.tallies import MonthFigures, local_month, month_figures
@@ -156,6 +158,11 @@ COLUMNS = (
     "participation",
     "pending_awards",
     "open_objections",
+    "topics_collected",
+    "topics_accepted",
+    "topics_decided",
+    "topics_done",
+    "satisfaction",
 )
 
 
@@ -197,6 +204,7 @@ def county_table(
     villages = _village_rows(session, county.id)
     scope = select(Village.id).where(Village.county_id == county.id)
     figures = month_figures(session, villages, month, scope=scope)
+    add_topic_figures(session, villages, month, figures, scope)
     rows = [CountyRow(v, figures[v.id]) for v in villages]
     rows.sort(key=lambda r: r.key(sort), reverse=descending)
     table = CountyTable(county, month, month >= this_month(county), sort, descending, rows)
@@ -210,6 +218,7 @@ def county_table(
         "events",
         "checkins",
         "participants",
+        *TOPIC_TOTALLED,
     ):
         setattr(totals, name, sum(getattr(r.figures, name) for r in rows))
     if table.current:
@@ -241,6 +250,11 @@ def table_xlsx(table: CountyTable, headers: list[str], total_label: str) -> byte
             round(f.participation, 4),
             f.pending_awards,
             f.open_objections,
+            f.topics_collected,
+            f.topics_accepted,
+            f.topics_decided,
+            f.topics_done,
+            round(f.satisfaction, 4) if f.satisfaction is not None else None,
         ]
 
     for row in table.rows:

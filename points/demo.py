@@ -149,6 +149,9 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
         )
     seed_demo_awards(session, village, rng)
     _demo_meeting(session, village)
+    from points.deliberation.demo import seed_topics  # noqa: PLC0415
+
+    seed_topics(session, village, DEMO_PASSWORD)
     from store.demo import seed_store  # noqa: PLC0415  (the shop builds on points)
 
     seed_store(session, village)

@@ -595,6 +595,7 @@ class Objection(Base):
 
 
 from points.board_models import BoardSettings, LedgerAnchor, Posting  # noqa: E402,F401
+from points.deliberation.models import Topic  # noqa: E402,F401
 from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
 from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401
 from points.upload_models import Upload  # noqa: E402,F401

@@ -331,6 +331,18 @@ class MonthFigures:
     pending_awards: int | None = None  # waiting for review or inside the objection window
     pending_points: int | None = None
     open_objections: int | None = None
+    # Deliberation (points.deliberation.county): topics reaching each step in the month.
+    topics_collected: int = 0
+    topics_accepted: int = 0
+    topics_decided: int = 0
+    topics_done: int = 0
+    ratings_positive: int = 0  # 满意 and 基本满意 given in the month
+    ratings_total: int = 0
+
+    @property
+    def satisfaction(self) -> float | None:
+        """Share of the month's ratings that were satisfied or basically so (None: none)."""
+        return self.ratings_positive / self.ratings_total if self.ratings_total else None
 
     @property
     def participation(self) -> float:

@@ -37,4 +37,5 @@ from app.api import (  # noqa: E402,F401
     postings,
     rules,
     store,
+    topics,
 )

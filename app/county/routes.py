@@ -25,6 +25,11 @@ HEADINGS = (
     ("participation", _l("Participation")),
     ("pending_awards", _l("Awards waiting")),
     ("open_objections", _l("Open objections")),
+    ("topics_collected", _l("Topics collected")),
+    ("topics_accepted", _l("Topics accepted")),
+    ("topics_decided", _l("Topics decided")),
+    ("topics_done", _l("Topics done")),
+    ("satisfaction", _l("Satisfaction rate")),
 )
 
 

@@ -204,6 +204,56 @@ ROUTES = [
     ("POST", "/api/v1/redemptions", COUNTER, {}),
     ("GET", "/api/v1/redemptions/{order}", STAFF, None),
     ("POST", "/api/v1/redemptions/{order}/void", REVIEWERS, {}),
+    # -- pages: deliberation topics (issue 15) -------------------------------------------
+    ("GET", "/topics/", ALL, None),
+    ("GET", "/topics/new", ALL, None),
+    ("POST", "/topics/new", ALL, {"title": ""}),
+    ("GET", "/topics/{topic}", ALL, None),
+    ("GET", "/topics/{topic}/notice", ALL, None),
+    ("GET", "/topics/{topic}/photo", ALL, None),
+    ("GET", "/topics/progress/{progress}/photo", ALL, None),
+    ("POST", "/topics/{topic}/decide", ADMIN, {"accept": "1", "category": ""}),
+    ("POST", "/topics/{topic}/merge", ADMIN, {}),
+    ("POST", "/topics/{topic}/research", HOSTS, {"form": "bogus"}),
+    ("POST", "/topics/{topic}/result", HOSTS, {"result": ""}),
+    ("POST", "/topics/{topic}/publish", ADMIN, {}),
+    ("POST", "/topics/{topic}/object", RESIDENT, {"reason": ""}),
+    ("POST", "/topics/objections/{topic_objection}/decide", REVIEWERS, {"reason": ""}),
+    ("POST", "/topics/{topic}/explanation", REVIEWERS, {"explanation": ""}),
+    ("POST", "/topics/{topic}/implement", HOSTS, {"owner": ""}),
+    ("POST", "/topics/{topic}/progress", HOSTS, {"note": ""}),
+    ("POST", "/topics/{topic}/sign-off", REVIEWERS, {}),
+    ("POST", "/topics/{topic}/rate", ALL, {"score": ""}),  # staff rate for a resident
+    ("POST", "/topics/{topic}/close-rating", REVIEWERS, {}),
+    ("GET", "/topics/visits", STAFF, None),
+    ("POST", "/topics/visits", HOSTS, {"household": ""}),
+    ("POST", "/topics/visits/{visit}/topic", HOSTS, {}),
+    ("GET", "/topics/meetings/new", HOSTS, None),
+    ("POST", "/topics/meetings/new", HOSTS, {"starts_at": ""}),
+    ("GET", "/topics/settings", ADMIN, None),
+    ("POST", "/topics/settings", ADMIN, {"publication_days": "99"}),
+    ("GET", "/topics/registers", STAFF, None),
+    ("GET", "/topics/registers/{kind}", STAFF, None),
+    ("GET", "/topics/registers/{kind}.xlsx", STAFF, None),
+    # -- API: deliberation topics (API.md; supervisors advance only to done) ------------
+    ("POST", "/api/v1/topics", ALL, {}),
+    ("GET", "/api/v1/topics", ALL, None),
+    ("GET", "/api/v1/topics/{topic}", ALL, None),
+    ("POST", "/api/v1/topics/{topic}/decide", ADMIN, {}),
+    ("POST", "/api/v1/topics/{topic}/advance", HOSTS | {"supervisor"}, {}),
+    ("POST", "/api/v1/topics/{topic}/research", HOSTS, {"form": "bogus"}),
+    ("POST", "/api/v1/topics/{topic}/merge", ADMIN, {}),
+    ("POST", "/api/v1/topics/{topic}/progress", HOSTS, {}),
+    ("POST", "/api/v1/topics/{topic}/ratings", ALL, {}),
+    ("POST", "/api/v1/topics/{topic}/ratings/close", REVIEWERS, None),
+    ("POST", "/api/v1/topics/{topic}/objections", RESIDENT, {}),
+    ("POST", "/api/v1/topic-objections/{topic_objection}/decide", REVIEWERS, {}),
+    ("POST", "/api/v1/meetings", HOSTS, {}),
+    ("GET", "/api/v1/village/deliberation-settings", ALL, None),
+    ("POST", "/api/v1/village/deliberation-settings", ADMIN, {"publication_days": 99}),
+    ("POST", "/api/v1/visits", HOSTS, {}),
+    ("GET", "/api/v1/visits", STAFF, None),
+    ("POST", "/api/v1/visits/{visit}/topic", HOSTS, None),
     # -- pages: the county officer's table (县/镇 汇总表) ---------------------------------
     ("GET", "/county", COUNTY, None),
     ("GET", "/county?month=2026-01&sort=held&dir=desc", COUNTY, None),
@@ -341,6 +391,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         select(LedgerEntry).where(LedgerEntry.household_id == household.id).limit(1)
     ).one()
     payload, _expires_in = events.rotating_payload(SECRET, event)
+    deliberation = _topics(session, village, users, resident, household)
     county = counties.create_county(session, code="xian", name="某县")
     counties.attach_village(session, county, village)
     posting = postings.create_posting(
@@ -366,6 +417,52 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         "posting": posting.id,
         "payload": payload,
         "users": users,
+        **deliberation,
+    }
+
+
+def _topics(session, village, users, resident, household) -> dict:
+    """A collected topic, a posted one with the resident's objection, a progress note and a
+    visit: the objects behind the deliberation rows."""
+    from points.deliberation import results, screening, topics, visits
+    from points.deliberation.models import TopicProgress
+    from points.users import create_user
+
+    second = create_user(
+        session,
+        username="second-admin",
+        password="secret-pass-1",
+        village_id=village.id,
+        roles=["admin"],
+    )
+    admin, me = users["admin"], users["resident"]
+    topic = topics.submit(session, village=village, by=me, title="路灯不亮")
+    posted = topics.submit(session, village=village, by=me, title="修桥", size="small")
+    screening.decide(
+        session,
+        posted,
+        village=village,
+        by=admin,
+        accept=True,
+        category="公共事务、公共环境、公益事业",
+    )
+    results.decide_result(
+        session, posted, by=admin, result="修桥", note="小事", cosigner_id=second.id
+    )
+    results.publish(session, posted, by=admin)
+    objection = results.object_to(session, posted, by=me, reason="太贵")
+    note = TopicProgress(topic_id=posted.id, note="进展", photo_path=None)
+    session.add(note)
+    visit = visits.log_visit(
+        session, village=village, by=users["host"], household_id=household.id, raised="院墙开裂"
+    )
+    session.flush()
+    return {
+        "topic": topic.id,
+        "topic_objection": objection.id,
+        "progress": note.id,
+        "visit": visit.id,
+        "kind": "meetings",
     }
 
 
