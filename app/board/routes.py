@@ -12,6 +12,7 @@ from app.db import get_session
 from app.ratelimits import public_check_limits
 from app.security import STAFF, require_role
 from app.timeutil import local_time
+from app.topics import labels as topic_labels
 from points import board, fair_access, honours, postings, qr, villages
 from points.board_models import DeductionDisplay
 from points.errors import DomainError
@@ -44,6 +45,7 @@ def public(code: str):
         b=data,
         lt=lambda value, fmt="%m-%d %H:%M": local_time(value, village, fmt),
         iso_local=lambda text, fmt="%m-%d %H:%M": _iso_local(text, village, fmt),
+        topic_status=topic_labels.STATUS,
     )
 
 
