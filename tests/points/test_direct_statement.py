@@ -10,7 +10,8 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from points import events, ledger
-from points.db import _CURSOR, DirectStatement, begin_write, make_engine
+from points.db import DirectStatement, begin_write, make_engine
+from points.db_direct import _CURSOR
 from points.event_models import EventStatus
 from points.events import subjects
 from points.models import EntryKind, Household, LedgerEntry
