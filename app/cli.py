@@ -8,7 +8,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from points import awards, demo, expiry, ledger, tallies, users, villages
+from app import demo
+from points import awards, expiry, ledger, tallies, users, villages
 from points import county as counties
 from points.errors import DomainError, ValidationFailed
 from points.models import ExpiryMode, Village

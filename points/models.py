@@ -566,7 +566,3 @@ class Objection(Base):
 
     def __repr__(self) -> str:
         return f"<Objection {self.id} {self.status}>"
-
-
-from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
-from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401

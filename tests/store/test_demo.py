@@ -2,7 +2,8 @@
 
 from sqlalchemy import func, select
 
-from points import demo, ledger
+from app import demo
+from points import ledger
 from points.models import Household
 from store import catalogue
 
