@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from app.awards_web import confirm_lazily
+from app.awards.shared import confirm_lazily
 from app.db import get_session
 from app.security import STAFF, require_role
 from points import awards, ledger
