@@ -11,18 +11,9 @@ from sqlalchemy.orm import Session
 
 from points import caps, ledger
 from points.clock import now
-from points.event_models import (
-    Attendance,
-    Event,
-)
+from points.event_models import Attendance, Event
 from points.events.subjects import ScanEvent, ScanVersion, event_day
-from points.models import (
-    EntryKind,
-    Rule,
-    RuleUnit,
-    RuleVersion,
-    Village,
-)
+from points.models import EntryKind, Rule, RuleUnit, RuleVersion, Village
 
 _ATTENDANCES = Attendance.__table__
 

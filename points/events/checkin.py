@@ -20,13 +20,7 @@ from points import cards, ledger, tallies
 from points.clock import now
 from points.db import DirectStatement
 from points.errors import NotFound, ValidationFailed
-from points.event_models import (
-    Attendance,
-    CheckinMethod,
-    Event,
-    EventKind,
-    EventStatus,
-)
+from points.event_models import Attendance, CheckinMethod, Event, EventKind, EventStatus
 from points.events.awarding import (
     capped,
     household_already_earned,
@@ -37,11 +31,7 @@ from points.events.awarding import (
 from points.events.errors import EventNotOpen
 from points.events.locks import hold_scan
 from points.events.subjects import ScanEvent, ScanResident, ScanVersion, read_scan_subjects
-from points.models import (
-    Resident,
-    ResidentStatus,
-    RuleVersion,
-)
+from points.models import Resident, ResidentStatus, RuleVersion
 
 # How far ahead of the server's clock a device's scan time may be (clock drift).
 MAX_CLOCK_SKEW = timedelta(minutes=5)

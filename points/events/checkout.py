@@ -11,12 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from points import audit, ledger, tallies
 from points.clock import now
 from points.errors import ValidationFailed
-from points.event_models import (
-    Attendance,
-    Event,
-    EventKind,
-    EventStatus,
-)
+from points.event_models import Attendance, Event, EventKind, EventStatus
 from points.events.awarding import settle_volunteer
 from points.events.checkin import clean_scan_time, find_attendance
 from points.events.errors import (
@@ -27,11 +22,7 @@ from points.events.errors import (
     NotVolunteerEvent,
 )
 from points.events.locks import hold_for_scan
-from points.models import (
-    EntryKind,
-    LedgerEntry,
-    Resident,
-)
+from points.models import EntryKind, LedgerEntry, Resident
 
 
 def check_out(

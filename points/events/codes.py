@@ -12,9 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from points.clock import now
-from points.event_models import (
-    Event,
-)
+from points.event_models import Event
 from points.events.errors import ExpiredCode, InvalidEventCode
 from points.events.life import get_event
 

@@ -14,21 +14,11 @@ from points import audit
 from points.clock import now
 from points.db import begin_write
 from points.errors import NotFound, ValidationFailed
-from points.event_models import (
-    Attendance,
-    Event,
-    EventKind,
-    EventStatus,
-    InviteScope,
-)
+from points.event_models import Attendance, Event, EventKind, EventStatus, InviteScope
 from points.events.awarding import settle_volunteer
 from points.events.errors import InvalidTransition
 from points.events.locks import event_for_update
-from points.models import (
-    Group,
-    Household,
-    Rule,
-)
+from points.models import Group, Household, Rule
 
 
 def _aware(value: Any, field: str, errors: dict[str, str]) -> datetime | None:

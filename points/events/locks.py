@@ -25,12 +25,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from points import ledger
 from points.db import DirectStatement, begin_write
 from points.errors import NotFound
-from points.event_models import (
-    Event,
-)
-from points.models import (
-    Household,
-)
+from points.event_models import Event
+from points.models import Household
 
 if TYPE_CHECKING:
     from points.events.subjects import ScanEvent

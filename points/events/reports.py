@@ -11,18 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from points.event_models import (
-    Attendance,
-    CheckinMethod,
-    Event,
-    InviteScope,
-)
-from points.models import (
-    Group,
-    Household,
-    Resident,
-    ResidentStatus,
-)
+from points.event_models import Attendance, CheckinMethod, Event, InviteScope
+from points.models import Group, Household, Resident, ResidentStatus
 
 SUSPICIOUS_RESIDENTS_PER_DEVICE = 3
 SUSPICIOUS_WINDOW = timedelta(minutes=5)

@@ -11,18 +11,8 @@ from sqlalchemy.orm import Session
 
 from points.db import DirectStatement
 from points.errors import NotFound
-from points.event_models import (
-    Event,
-    EventKind,
-    EventStatus,
-)
-from points.models import (
-    Resident,
-    ResidentStatus,
-    RuleVersion,
-    Village,
-    version_in_force,
-)
+from points.event_models import Event, EventKind, EventStatus
+from points.models import Resident, ResidentStatus, RuleVersion, Village, version_in_force
 from points.villages import remember_zone, zone_of
 
 _EVENTS = Event.__table__
@@ -32,7 +22,7 @@ _EVENTS = Event.__table__
 class ScanEvent:
     """What a scan needs of an event, read as a plain row: scans come in bursts, and an
     :class:`Event` loaded with its rule and versions costs more than the rest of the scan.
-    :func:`check_in` takes this or an :class:`Event`."""
+    :func:`points.events.checkin.check_in` takes this or an :class:`Event`."""
 
     id: int
     village_id: int
