@@ -20,7 +20,7 @@ from app.awards.forms import (
     ReportForm,
     RuleTermsForm,
 )
-from app.awards_web import confirm_lazily, discard_unsaved_photos, store_photo_bytes
+from app.awards.shared import confirm_lazily, discard_unsaved_photos, store_photo_bytes
 from app.db import get_session
 from app.errors import message_for
 from app.forms import apply_domain_error, commit_or_errors, invalid_status

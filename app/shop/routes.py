@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields import SelectChoice
 
-from app.awards_web import upload_limits, uploads_dir
+from app.awards.shared import upload_limits, uploads_dir
 from app.db import get_session
 from app.errors import message_for
 from app.forms import commit_or_errors, invalid_status

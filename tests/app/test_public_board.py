@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from points import awards, demo, honours, rules
+from app import demo
+from points import awards, honours, rules
 from points.models import Resident, Role
 
 BOARD_JSON = "/api/v1/public/villages/{}/board"
