@@ -38,6 +38,7 @@ from points.event_models import (
     EventStatus,
     InviteScope,
 )
+from points.inputs import BAD_DATE, check_date, date_in_range
 from points.models import (
     EntryKind,
     Group,
@@ -116,6 +117,9 @@ def _aware(value: Any, field: str, errors: dict[str, str]) -> datetime | None:
         return None
     if value.tzinfo is None:
         errors[field] = "a time with its offset"
+        return None
+    if not date_in_range(value):
+        errors[field] = BAD_DATE
         return None
     return value.astimezone(UTC)
 
@@ -591,6 +595,7 @@ def _clean_scan_time(scanned_at: datetime | None) -> datetime | None:
         return None
     if scanned_at.tzinfo is None:
         raise ValidationFailed({"scanned_at": "a time with its offset"})
+    check_date(scanned_at, "scanned_at")
     scanned_at = scanned_at.astimezone(UTC)
     if scanned_at > now() + MAX_CLOCK_SKEW:
         raise ValidationFailed({"scanned_at": "in the future"})

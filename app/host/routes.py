@@ -30,6 +30,7 @@ from app.timeutil import local_time
 from points import card_sheet, cards, events, qr, rules, villages
 from points.errors import DomainError
 from points.event_models import Attendance, EventKind
+from points.inputs import id_value
 from points.models import Role
 from points.villages import village_zone
 
@@ -272,8 +273,8 @@ def inline_svg(payload: str) -> Markup:
 def card_sheet_page():
     """A printable A4 sheet of cards: ?household=<id>, ?group=<id>, or the whole village."""
     session = get_session()
-    household_id = request.args.get("household", type=int)
-    group_id = request.args.get("group", type=int)
+    household_id = request.args.get("household", type=id_value)
+    group_id = request.args.get("group", type=id_value)
     number = (request.args.get("number") or "").strip()
     people = card_sheet.residents_for_sheet(
         session,

@@ -30,6 +30,7 @@ from app.security import STAFF, require_role
 from app.shop.forms import DonationForm, ItemForm, NewItemForm, StockForm, VoidForm
 from points import access, cards, residents, rules
 from points.errors import DomainError, NotFound, ValidationFailed
+from points.inputs import id_value, whole_number
 from points.models import Resident, Role
 from points.villages import village_today
 from store import catalogue, donations, orders, photos, stock
@@ -103,7 +104,7 @@ def counter():
     session = get_session()
     card = (request.args.get("card") or "").strip()
     q = (request.args.get("q") or "").strip()
-    household_id = request.args.get("household", type=int)
+    household_id = request.args.get("household", type=id_value)
     ctx = {"card": card, "q": q, "matches": None, "error": None}
     status = 200
     if card:
@@ -135,7 +136,7 @@ def counter_redeem(household_id: int):
     token = request.form.get("token", "")
     if not 16 <= len(token) <= 64 or not set(token) <= TOKEN_CHARS:
         abort(400)
-    resident_id = request.form.get("resident_id", type=int)
+    resident_id = request.form.get("resident_id", type=id_value)
     if resident_id is not None:
         resident = residents.get_resident(session, g.user.village_id, resident_id)
         if resident.household_id != household.id:
@@ -150,8 +151,8 @@ def counter_redeem(household_id: int):
         item_id = key[4:]
         lines.append(
             {
-                "item_id": int(item_id) if item_id.isdecimal() else item_id,
-                "quantity": int(value) if value.isdecimal() else value,
+                "item_id": whole_number(item_id),
+                "quantity": whole_number(value),
             }
         )
     try:
@@ -359,7 +360,7 @@ def stocktake():
             raw = (request.form.get(f"count_{item.id}") or "").strip()
             if raw == "":
                 continue
-            counts[item.id] = int(raw) if raw.isdecimal() else raw
+            counts[item.id] = whole_number(raw)
         try:
             moves = stock.stocktake(
                 session,
@@ -402,7 +403,7 @@ def donation_new():
         for item in all_items:
             raw = (request.form.get(f"qty_{item.id}") or "").strip()
             if raw and raw != "0":
-                lines.append({"item_id": item.id, "quantity": int(raw) if raw.isdecimal() else raw})
+                lines.append({"item_id": item.id, "quantity": whole_number(raw)})
         if form.new_name.data:
             lines.append(
                 {
