@@ -32,6 +32,7 @@ from points.errors import DomainError
 from points.event_models import Attendance, EventKind
 from points.inputs import id_value
 from points.models import Role
+from points.sheets import csv_row, xlsx_row
 from points.villages import village_zone
 
 bp = Blueprint("host", __name__, url_prefix="/host")
@@ -235,7 +236,8 @@ def attendance_csv(event_id: int):
     event = _event(event_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerows(_export_rows(event, events.attendance_report(get_session(), event)))
+    for row in _export_rows(event, events.attendance_report(get_session(), event)):
+        writer.writerow(csv_row(row))
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=attendance-{event.id}.csv"
     return response
@@ -247,11 +249,10 @@ def attendance_xlsx(event_id: int):
     event = _event(event_id)
     from openpyxl import Workbook  # noqa: PLC0415  (13 MB, only for this export)
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "attendance"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("attendance")
     for row in _export_rows(event, events.attendance_report(get_session(), event)):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     buf = io.BytesIO()
     book.save(buf)
     response = Response(
