@@ -2,7 +2,8 @@
 
 Every JSON body the app reads goes through :class:`GuardedJSON` (``app.json``): nesting deeper
 than ``MAX_JSON_DEPTH`` (which would otherwise end in a RecursionError while parsing or
-later), NUL and lone surrogates are refused with a 400 before any view sees the body.
+later), NaN, Infinity and numbers too large for a float, NUL and lone surrogates are
+refused with a 400 before any view sees the body.
 Form fields, query arguments and uploaded file names are checked for the same characters
 by :func:`refuse_unsafe_text`, a hook that runs before every view, pages and API alike.
 """
