@@ -306,3 +306,13 @@ def pytest_terminal_summary(terminalreporter):
         return
     if CASES["count"]:
         terminalreporter.write_line(f"schemathesis: {CASES['count']} generated API cases checked")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Cancel the timers still pending when the run ends. The rate limiter's memory storage
+    (one per app the tests create) re-arms a 10 ms threading.Timer, a thread Python waits
+    for at exit; under faketime (.ci/run's shifted-clock run) such a timed wait never
+    runs out, and the finished run would hang on exit."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
