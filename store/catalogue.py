@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from points import audit
 from points.db import DirectStatement
 from points.errors import NotFound, ValidationFailed
+from points.inputs import whole_number
 from store import stock as stock_service
 from store.errors import DuplicateItemName
 from store.locks import lock_items  # noqa: F401  (callers take it from here too)
@@ -38,11 +39,7 @@ def _int(value: Any, field: str, errors: dict[str, str], *, low: int, high: int,
         errors[field] = "must be a whole number"
         return None
     if isinstance(value, str):
-        value = value.strip()
-        if not value.lstrip("-").isdigit():
-            errors[field] = "must be a whole number"
-            return None
-        value = int(value)
+        value = whole_number(value)
     if not isinstance(value, int):
         errors[field] = "must be a whole number"
         return None

@@ -12,6 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from points.inputs import MAX_ID
+
 
 class ReportForm(FlaskForm):
     resident_id = SelectField(_l("Resident"), coerce=int, validators=[InputRequired()])
@@ -50,7 +52,9 @@ class DecisionForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    entry_id = IntegerField(_l("Entry number"), validators=[InputRequired(), NumberRange(min=1)])
+    entry_id = IntegerField(
+        _l("Entry number"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 

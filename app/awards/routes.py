@@ -28,6 +28,7 @@ from app.security import require_resident, require_role
 from app.timeutil import village_today
 from points import awards, expiry, postings, residents, rule_import, rules
 from points.errors import DomainError
+from points.inputs import id_value
 from points.models import AwardStatus, Resident, ResidentStatus, Role
 
 bp = Blueprint("awards", __name__)
@@ -258,7 +259,7 @@ def claim():
 @bp.route("/ledger/correct", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def correct():
-    form = CorrectionForm(entry_id=request.args.get("entry", type=int))
+    form = CorrectionForm(entry_id=request.args.get("entry", type=id_value))
     status = invalid_status(form)
     if form.validate_on_submit():
         fix, status = commit_or_errors(

@@ -31,6 +31,7 @@ from points.events.awarding import (
 from points.events.errors import EventNotOpen
 from points.events.locks import hold_scan
 from points.events.subjects import ScanEvent, ScanResident, ScanVersion, read_scan_subjects
+from points.inputs import check_date
 from points.models import Resident, ResidentStatus, RuleVersion
 
 # How far ahead of the server's clock a device's scan time may be (clock drift).
@@ -77,6 +78,7 @@ def clean_scan_time(scanned_at: datetime | None) -> datetime | None:
         return None
     if scanned_at.tzinfo is None:
         raise ValidationFailed({"scanned_at": "a time with its offset"})
+    check_date(scanned_at, "scanned_at")
     scanned_at = scanned_at.astimezone(UTC)
     if scanned_at > now() + MAX_CLOCK_SKEW:
         raise ValidationFailed({"scanned_at": "in the future"})

@@ -18,6 +18,7 @@ from points.event_models import Attendance, Event, EventKind, EventStatus, Invit
 from points.events.awarding import settle_volunteer
 from points.events.errors import InvalidTransition
 from points.events.locks import event_for_update
+from points.inputs import BAD_DATE, date_in_range
 from points.models import Group, Household, Rule
 
 
@@ -36,6 +37,9 @@ def _aware(value: Any, field: str, errors: dict[str, str]) -> datetime | None:
         return None
     if value.tzinfo is None:
         errors[field] = "a time with its offset"
+        return None
+    if not date_in_range(value):
+        errors[field] = BAD_DATE
         return None
     return value.astimezone(UTC)
 
