@@ -16,6 +16,13 @@ from flask import Flask, current_app, request
 from werkzeug.security import safe_join
 
 VERSION_ARG = "v"
+# The decoding worker may compile WebAssembly (ZXing), and nothing else may: a worker runs
+# under the policy of its own script's answer, so only this file's answer allows it. No
+# 'unsafe-eval': JavaScript eval stays forbidden there too.
+WORKER_POLICY = {
+    "js/decode-worker.js": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "connect-src 'self'; base-uri 'none'",
+}
 ONE_YEAR = 365 * 24 * 3600
 _EXTENSION = "cunyue_static_versions"
 
@@ -46,6 +53,8 @@ def register(app: Flask) -> None:
 
     def static(filename: str):
         response = app.send_static_file(filename)
+        if filename in WORKER_POLICY:
+            response.headers["Content-Security-Policy"] = WORKER_POLICY[filename]
         asked = request.args.get(VERSION_ARG)
         if asked and asked == static_version(filename, app):
             response.cache_control.public = True

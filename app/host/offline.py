@@ -30,6 +30,10 @@ SCAN_PAGE_ASSETS = (
     "js/scanner.js",
     "js/checkin.js",
     "js/offline.js",
+    # the decoding worker and what it loads (templates/_scanner.html names them)
+    "js/decode-worker.js",
+    "vendor/barcode-detector.js",
+    "vendor/zxing_reader.wasm",
 )
 # What templates/host/my_card.html loads.
 CARD_PAGE_ASSETS = ("css/cunyue.css", "js/offline.js")

@@ -63,7 +63,27 @@
     } catch (e) { return iso; }
   }
 
+  // The name in large type for FLASH_MS, readable from arm's length in a noisy hall.
+  var FLASH_MS = 2000;
+  var flashBox = document.getElementById("scan-flash");
+  var flashTimer = null;
+  function flash(kind, title, detail) {
+    if (!flashBox) return;
+    flashBox.className = "scan-flash " + kind;
+    flashBox.innerHTML = "";
+    flashBox.appendChild(document.createTextNode(title));
+    if (detail) {
+      var small = document.createElement("small");
+      small.textContent = detail;
+      flashBox.appendChild(small);
+    }
+    flashBox.hidden = false;
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () { flashBox.hidden = true; }, FLASH_MS);
+  }
+
   function show(kind, title, detail) {
+    flash(kind, title, detail);
     resultBox.className = "scan-result " + kind;
     resultBox.innerHTML = "";
     var strong = document.createElement("strong");
