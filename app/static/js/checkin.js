@@ -137,6 +137,10 @@
   function send(body) {
     var item = newItem(body);
     if (navigator.onLine === false) { enqueue(item); return; }
+    // At once, before the server's answer (a round trip can take a second on one bar of
+    // signal): the card was read and is being recorded.
+    resultBox.className = "scan-result pending";
+    resultBox.textContent = d.msgPending;
     post(item.url, body, item.key).then(function (r) {
       if (r.status >= 500 || r.status === 0) { enqueue(item); return; }
       handleResponse(r.status, r.body || {}, item.url);

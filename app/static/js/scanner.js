@@ -31,9 +31,11 @@
   // Worker decoders: the centre square of the frame (where the card is held), scaled to at
   // most CROP_SIDE px.
   var CROP_SIDE = 400;
+  var WORKER_FRAME_MS = 40;
   var DEFAULT_DECODER = "auto";
-  // ZXing (WebAssembly) decodes ~99% of a held card's frames at ~14 ms each on a 6×
-  // throttled CPU, jsQR ~43% at ~100 ms (bench/README.md, "Scan latency").
+  // ZXing (WebAssembly) reads 98–100% of a held card's frames at ~9–15 ms each on a 6×
+  // throttled CPU, jsQR in the same worker 15–99% at ~26–190 ms (bench/README.md, "Scan
+  // latency"): ZXing, and jsQR only where WebAssembly or workers cannot run.
   var WORKER_ENGINE = "zxing";
   // A page under measurement (bench/scan.py) sets window.CunyueScannerProbe:
   // {decoder, repeatMs, attempt(ok, ms), decoded(text)}. Nothing else does.
@@ -61,10 +63,12 @@
       try { worker = new Worker(urls.worker); } catch (e) { resolve(null); return; }
       var pending = {};
       var seq = 0;
+      var handle = null;
       worker.onmessage = function (event) {
         var m = event.data || {};
         if (m.type === "ready") {
-          resolve({
+          resolve(handle = {
+            broken: false,
             decode: function (image) {
               seq += 1;
               var id = seq;
@@ -84,7 +88,17 @@
           done(m.text);
         }
       };
-      worker.onerror = function () { worker.terminate(); resolve(null); };
+      worker.onerror = function () {
+        // Failed to start: no worker. Failed later: the frames waiting get no code, and the
+        // scanner goes on with jsQR on the page's thread.
+        worker.terminate();
+        if (handle) {
+          handle.broken = true;
+          Object.keys(pending).forEach(function (id) { pending[id](null); });
+          pending = {};
+        }
+        resolve(null);
+      };
       worker.postMessage({ type: "init", engine: engine, urls: urls });
     });
   }
@@ -107,11 +121,11 @@
     var worker = null;
 
     function report(text) {
-      if (probe && probe.decoded) probe.decoded(text);
       var now = Date.now();
       if (text === last && now - lastAt < repeatMs) { lastAt = now; return; }
       last = text;
       lastAt = now;
+      if (probe && probe.decoded) probe.decoded(text);
       onPayload(text, "camera");
     }
 
@@ -149,14 +163,16 @@
       if (stopped) return;
       var next = function () { if (!stopped) timer = setTimeout(tick, interval); };
       if (video.readyState < 2) { next(); return; }
+      if (worker && worker.broken) worker = null;
       if (worker) {
         var image = centreCrop();
         if (!image) { next(); return; }
         var started = Date.now();
         worker.decode(image).then(function (text) {
           attempted(text, started);
-          // the page's thread is free while the worker decodes: the next frame at once
-          if (!stopped) timer = setTimeout(tick, 0);
+          // The page's thread is free while the worker decodes: the next frame as soon as
+          // the camera can have a new one (at most 25 a second).
+          if (!stopped) timer = setTimeout(tick, Math.max(0, WORKER_FRAME_MS - (Date.now() - started)));
         });
         return;
       }
