@@ -188,7 +188,8 @@
     }
 
     // "auto": the browser's own BarcodeDetector when it reads QR codes, else WORKER_ENGINE in
-    // a worker. A worker that cannot start leaves jsQR on the page's thread ("main-jsqr").
+    // a worker. Until the worker is ready, and if it cannot start, jsQR on the page's thread
+    // ("main-jsqr").
     function makeDecoder() {
       var native = decoderName === "auto" || decoderName === "native" ? makeDetector()
         : Promise.resolve(null);
@@ -197,7 +198,9 @@
         var name = decoderName === "auto" || decoderName === "native"
           ? "worker-" + WORKER_ENGINE : decoderName;
         if (name.indexOf("worker-") !== 0) return;
-        return makeWorker(name.slice(7), opts.urls).then(function (w) { worker = w; });
+        // Not awaited: jsQR scans on the page's thread until the worker is ready (the first
+        // visit on a slow line downloads the 1 MB .wasm; later visits have it cached).
+        makeWorker(name.slice(7), opts.urls).then(function (w) { if (!stopped) worker = w; else if (w) w.stop(); });
       });
     }
 
