@@ -10,6 +10,27 @@ from tests.app.journeyutil import log_in, make_scene, phone_context
 
 pytestmark = pytest.mark.browser
 
+# Records what the phone would do: each vibration pattern, and each tone's pitch.
+RECORD_JS = """
+window.__buzz = [];
+window.__tones = [];
+navigator.vibrate = (pattern) => { window.__buzz.push(pattern); return true; };
+const make = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () {
+  const osc = make.call(this);
+  queueMicrotask(() => window.__tones.push(osc.frequency.value));
+  return osc;
+};
+"""
+
+
+def _heard(page) -> tuple[list, list]:
+    """The vibrations and tones since the last call."""
+    return page.evaluate(
+        "() => { const out = [window.__buzz, window.__tones];"
+        " window.__buzz = []; window.__tones = []; return out; }"
+    )
+
 
 def _type(page, code: str) -> None:
     page.fill("#scanner-manual", code)
@@ -22,6 +43,7 @@ def test_scan_feedback_sound_mute_and_the_name_in_large_type(live_server, launch
         events.open_event(s, s.get(Event, scene.event_id), by_id=None)
     browser = launch_browser("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
     context = phone_context(browser)
+    context.add_init_script(RECORD_JS)
     page = context.new_page()
     log_in(page, live_server.url, scene.user("host"), "/staff")
     page.goto(f"{live_server.url}/host/events/{scene.event_id}/scan")
@@ -38,6 +60,7 @@ def test_scan_feedback_sound_mute_and_the_name_in_large_type(live_server, launch
     font_px = float(flash.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
     assert font_px >= 48  # large type, read at arm's length
     assert page.get_attribute("html", "data-last-feedback") == "ok:sound"
+    assert _heard(page) == [[80], [1047]]  # one short buzz, one high beep
     flash.wait_for(state="hidden", timeout=5000)  # gone after 2 s
 
     mute.click()
@@ -48,6 +71,7 @@ def test_scan_feedback_sound_mute_and_the_name_in_large_type(live_server, launch
     page.wait_for_selector("#scan-flash.warn:not([hidden])", timeout=10000)
     assert "李秀英" in page.inner_text("#scan-flash")
     assert page.get_attribute("html", "data-last-feedback") == "warn:muted"
+    assert _heard(page) == [[[60, 60, 60]], []]  # a double buzz, and no sound: muted
 
     page.reload()  # the setting stays on this phone
     assert page.locator("#scanner [data-role=mute]").get_attribute("aria-pressed") == "true"
@@ -55,3 +79,4 @@ def test_scan_feedback_sound_mute_and_the_name_in_large_type(live_server, launch
     _type(page, "CY1.999.bogus")
     page.wait_for_selector("#scan-flash.error:not([hidden])", timeout=10000)
     assert page.get_attribute("html", "data-last-feedback") == "error:sound"
+    assert _heard(page) == [[[200, 80, 200]], [196]]  # a long double buzz, a low tone
