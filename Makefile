@@ -43,6 +43,7 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	cp node_modules/barcode-detector/LICENSE $(VENDOR)/barcode-detector.LICENSE.txt
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing_reader.wasm
 	cp node_modules/zxing-wasm/LICENSE $(VENDOR)/zxing-wasm.LICENSE.txt
+	gzip -9 -n -k -f $(VENDOR)/jsQR.js $(VENDOR)/barcode-detector.js $(VENDOR)/zxing_reader.wasm
 	@touch $@
 
 assets: $(VENDOR)/.copied

@@ -199,7 +199,7 @@
           ? "worker-" + WORKER_ENGINE : decoderName;
         if (name.indexOf("worker-") !== 0) return;
         // Not awaited: jsQR scans on the page's thread until the worker is ready (the first
-        // visit on a slow line downloads the 1 MB .wasm; later visits have it cached).
+        // visit on a slow line downloads 0.46 MB of WebAssembly; later visits have it cached).
         makeWorker(name.slice(7), opts.urls).then(function (w) { if (!stopped) worker = w; else if (w) w.stop(); });
       });
     }
