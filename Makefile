@@ -10,7 +10,7 @@ THREADS ?= 2
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench clean assets
+.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan clean assets
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
 	cp node_modules/jsqr/LICENSE $(VENDOR)/jsQR.LICENSE.txt
+	cp node_modules/barcode-detector/dist/iife/ponyfill.js $(VENDOR)/barcode-detector.js
+	cp node_modules/barcode-detector/LICENSE $(VENDOR)/barcode-detector.LICENSE.txt
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing_reader.wasm
+	cp node_modules/zxing-wasm/LICENSE $(VENDOR)/zxing-wasm.LICENSE.txt
+	gzip -9 -n -k -f $(VENDOR)/jsQR.js $(VENDOR)/barcode-detector.js $(VENDOR)/zxing_reader.wasm
 	@touch $@
 
 assets: $(VENDOR)/.copied
@@ -99,6 +104,11 @@ bench: $(VENV)/.installed-test translations assets
 	@command -v wrk >/dev/null || { echo "installing Debian's wrk for the load runs"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -u -m bench $(if $(SCALE),--scale $(SCALE),) $(if $(REUSE),--reuse,)
+	$(MAKE) --no-print-directory bench-scan
+
+# Scan latency on a throttled phone in headless Chromium (bench/scan.py): a few minutes.
+bench-scan: $(VENV)/.installed-test translations assets browser
+	$(BIN)/python -u -m bench.scan
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -7,7 +7,9 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from app.db import get_session
 from app.host.routes import inline_svg
 from app.security import require_role
+from app.timeutil import local_time
 from points import cards, events
+from points.clock import now
 from points.errors import DomainError
 from points.event_models import CheckinMethod
 from points.models import Role
@@ -27,6 +29,8 @@ def my_card():
         resident=resident,
         svg=inline_svg(cards.payload_for(secret, resident)),
         short_code=cards.short_code_for(secret, resident),
+        # Kept on the phone by the service worker (/me/sw.js): the copy says how old it is.
+        refreshed=local_time(now(), g.user.village),
     )
 
 

@@ -150,6 +150,9 @@ def test_other_pages_and_the_api_are_never_kept(live_server, launch_browser):
         "/static/js/scanner.js",
         "/static/js/checkin.js",
         "/static/js/offline.js",
+        "/static/js/decode-worker.js",
+        "/static/vendor/barcode-detector.js",
+        "/static/vendor/zxing_reader.wasm",
     }
     context.set_offline(True)
     with pytest.raises(PlaywrightError):

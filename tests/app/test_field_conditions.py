@@ -88,3 +88,46 @@ def test_resident_pages_are_usable_within_3_s_on_a_slow_line(live_server, launch
     print(f"slow line, cold cache: {LOAD_TIMES}")
     assert LOAD_TIMES["points"] < 3.0, LOAD_TIMES
     assert LOAD_TIMES["card"] < 3.0, LOAD_TIMES
+
+
+BUDGET_BYTES = 60 * 1024  # a resident's page, cold, over the wire (headers and bodies)
+BUDGET_S = 3.0  # usable (shown, its stylesheet and scripts loaded) on the slow line
+
+
+def _cold_load_bytes(page, cdp, url: str, selector: str) -> tuple[float, int]:
+    """Seconds until usable and bytes received for ``url`` from a cold cache, slow line."""
+    received: list[int] = []
+    listener = lambda event: received.append(event["encodedDataLength"])  # noqa: E731
+    cdp.on("Network.loadingFinished", listener)
+    try:
+        seconds = _cold_load(page, cdp, url, selector)
+        page.wait_for_load_state("networkidle")
+    finally:
+        cdp.remove_listener("Network.loadingFinished", listener)
+    return seconds, int(sum(received))
+
+
+def test_new_resident_pages_keep_to_60_kb_and_3_s_on_a_slow_line(live_server, launch_browser):
+    """The deliberation list, the public board and the card (kept offline now) stay within the
+    budgets a village line allows. (There are no statement pages for residents yet.)"""
+    scene = make_scene(live_server, "budgets")
+    context = phone_context(launch_browser())
+    page = context.new_page()
+    log_in(page, live_server.url, scene.user("resident"), "/me")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    pages = {
+        "/topics/": "main h1",
+        f"/v/{scene.code}": "main h1",
+        "/me/card": ".mycard svg",
+    }
+    measured = {}
+    for path, selector in pages.items():
+        page.goto("about:blank")
+        measured[path] = _cold_load_bytes(page, cdp, live_server.url + path, selector)
+    cdp.send("Network.emulateNetworkConditions", {**SLOW_LINE, "latency": 0})
+    print("cold, 250 kbps / 800 ms:", {p: (round(s, 2), b) for p, (s, b) in measured.items()})
+    over = {
+        p: (round(s, 2), b) for p, (s, b) in measured.items() if s > BUDGET_S or b > BUDGET_BYTES
+    }
+    assert not over, over

@@ -290,6 +290,8 @@ PUBLIC = {
     "/lang/<lang>",
     "/static/<path:filename>",
     "/host/sw.js",  # the scanning page's service worker: code only, no data
+    "/me/sw.js",  # the card page's service worker: code only, no data
+    "/manifest.webmanifest",  # the web app manifest: names and icons
     "/api/v1/auth/token",
     "/api/v1/openapi.json",
     "/api/v1/docs",

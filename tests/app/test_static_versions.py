@@ -120,7 +120,16 @@ def test_service_worker_lists_the_scan_page_files_by_version(client):
     assert r.headers["Cache-Control"] == "no-cache"
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     config = _worker_config(r)
-    names = ["css/cunyue.css", "vendor/jsQR.js", "js/scanner.js", "js/checkin.js", "js/offline.js"]
+    names = [
+        "css/cunyue.css",
+        "vendor/jsQR.js",
+        "js/scanner.js",
+        "js/checkin.js",
+        "js/offline.js",
+        "js/decode-worker.js",
+        "vendor/barcode-detector.js",
+        "vendor/zxing_reader.wasm",
+    ]
     assert config["assets"] == [f"/static/{n}?v={_short_hash(STATIC / n)}" for n in names]
     assert config["pageCache"] == "cunyue-pages"
     assert (STATIC / "js" / "sw.js").read_text(encoding="utf-8") in r.text
@@ -137,3 +146,37 @@ def test_service_worker_version_follows_the_hashes(app, db, static_copy):
     worker.write_text(worker.read_text() + "\n// changed too\n")
     again = _worker_config(_app_on(db, static_copy).test_client().get("/host/sw.js"))
     assert again["version"] != after["version"] and again["assets"] == after["assets"]
+
+
+def test_only_the_decoding_worker_may_compile_webassembly(client):
+    """ZXing runs as WebAssembly in the decoding worker, which runs under its own script's
+    policy: that answer allows 'wasm-unsafe-eval' (never 'unsafe-eval'); pages do not."""
+    with client.get("/static/js/decode-worker.js") as worker:
+        assert worker.status_code == 200
+        policy = worker.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy
+    assert "'unsafe-eval'" not in policy.replace("'wasm-unsafe-eval'", "")
+    page = client.get("/login")
+    assert "wasm-unsafe-eval" not in page.headers["Content-Security-Policy"]
+    with client.get("/static/js/scanner.js") as scanner:
+        assert "wasm-unsafe-eval" not in scanner.headers["Content-Security-Policy"]
+
+
+def test_vendor_libraries_are_sent_gzipped_to_browsers_that_accept_it(client):
+    """The decoders are the largest files a phone fetches: sent as their gzip copy (made by
+    `make assets`) when the browser accepts gzip, as they are otherwise."""
+    import gzip
+
+    for name in ("vendor/zxing_reader.wasm", "vendor/jsQR.js"):
+        original = (STATIC / name).read_bytes()
+        with client.get(f"/static/{name}", headers={"Accept-Encoding": "gzip, br"}) as r:
+            assert r.status_code == 200
+            assert r.headers["Content-Encoding"] == "gzip"
+            assert "Accept-Encoding" in r.headers["Vary"]
+            assert len(r.data) < len(original) / 2
+            assert gzip.decompress(r.data) == original
+        with client.get(f"/static/{name}") as plain:
+            assert "Content-Encoding" not in plain.headers
+            assert plain.data == original
+    with client.get("/static/vendor/zxing_reader.wasm", headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.mimetype == "application/wasm"

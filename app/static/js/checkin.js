@@ -63,7 +63,27 @@
     } catch (e) { return iso; }
   }
 
+  // The name in large type for FLASH_MS, readable from arm's length in a noisy hall.
+  var FLASH_MS = 2000;
+  var flashBox = document.getElementById("scan-flash");
+  var flashTimer = null;
+  function flash(kind, title, detail) {
+    if (!flashBox) return;
+    flashBox.className = "scan-flash " + kind;
+    flashBox.innerHTML = "";
+    flashBox.appendChild(document.createTextNode(title));
+    if (detail) {
+      var small = document.createElement("small");
+      small.textContent = detail;
+      flashBox.appendChild(small);
+    }
+    flashBox.hidden = false;
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () { flashBox.hidden = true; }, FLASH_MS);
+  }
+
   function show(kind, title, detail) {
+    flash(kind, title, detail);
     resultBox.className = "scan-result " + kind;
     resultBox.innerHTML = "";
     var strong = document.createElement("strong");
@@ -117,6 +137,10 @@
   function send(body) {
     var item = newItem(body);
     if (navigator.onLine === false) { enqueue(item); return; }
+    // At once, before the server's answer (a round trip can take a second on one bar of
+    // signal): the card was read and is being recorded.
+    resultBox.className = "scan-result pending";
+    resultBox.textContent = d.msgPending;
     post(item.url, body, item.key).then(function (r) {
       if (r.status >= 500 || r.status === 0) { enqueue(item); return; }
       handleResponse(r.status, r.body || {}, item.url);

@@ -1,6 +1,7 @@
 /*
- * On the login page: forget the pages the host's service worker kept for offline use
- * (app/static/js/sw.js), so the next person to log in on this phone cannot open a page of
+ * On the login page: forget the pages the service workers kept for offline use (the host's
+ * scanning pages, "cunyue-pages", and the resident's card, "cunyue-pages-card"; see
+ * app/static/js/sw.js), so the next person to log in on this phone cannot open a page of
  * the previous login without a connection. Everyone passes through the login page after
  * logging out, and before logging in. The static files stay (they are the same for all).
  * Scans still waiting to be sent (localStorage) are left alone.

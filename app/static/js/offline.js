@@ -1,9 +1,10 @@
 /*
- * The scanning page registers the host's service worker (/host/sw.js, see app/static/js/sw.js)
- * and asks it to keep this page, so the host can open it again with no connection. When the
- * page is kept, the note #offline-ready is shown. Loaded by templates/host/scan.html:
+ * A page kept on the phone registers its service worker (see app/static/js/sw.js) and asks it
+ * to keep this page, so it opens again with no connection. When the page is kept, the note
+ * #offline-ready is shown; when it was opened with no connection (the kept copy), the note
+ * #offline-copy is. Loaded by templates/host/scan.html and templates/host/my_card.html:
  *
- *   <script src=".../offline.js" data-sw="/host/sw.js"></script>
+ *   <script src=".../offline.js" data-sw="/host/sw.js"></script>   (or /me/sw.js)
  *
  * Browsers without service workers (or on plain HTTP away from this machine) simply skip it.
  */
@@ -12,6 +13,8 @@
   var script = document.currentScript;
   var swUrl = script && script.getAttribute("data-sw");
   var note = document.getElementById("offline-ready");
+  var copy = document.getElementById("offline-copy");
+  if (copy && navigator.onLine === false) copy.hidden = false;
   if (!swUrl || !("serviceWorker" in navigator) || !window.isSecureContext) return;
 
   navigator.serviceWorker.addEventListener("message", function (event) {

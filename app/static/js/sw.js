@@ -1,10 +1,12 @@
 /*
- * The host's scanning page without a connection: a service worker for /host/.
+ * Pages that open without a connection: the host's scanning page (a worker for /host/) and
+ * the resident's card (a worker for /me/). One script, served twice.
  *
- * Served by the app at /host/sw.js (app/host/offline.py), which puts one line before this
- * file: `var CUNYUE_OFFLINE = {version, assets, pageCache}` — the page's static files by
- * their versioned URLs (?v=<hash>) and a version made of those hashes, so a release that
- * changes a file changes this script and the browser installs the new worker.
+ * Served by the app at /host/sw.js and /me/sw.js (app/host/offline.py), which put one line
+ * before this file: `var CUNYUE_OFFLINE = {version, assets, pageCache, pages}` — the page's
+ * static files by their versioned URLs (?v=<hash>), a version made of those hashes, the page
+ * cache's name and the pattern of the paths it keeps, so a release that changes a file
+ * changes this script and the browser installs the new worker.
  *
  * What it keeps:
  * - the scanning page's static files (CSS, jsQR, scanner.js, checkin.js, offline.js), in a
@@ -21,11 +23,13 @@
 /* global CUNYUE_OFFLINE */
 "use strict";
 
-var CONFIG = self.CUNYUE_OFFLINE || { version: "none", assets: [], pageCache: "cunyue-pages" };
-var STATIC_PREFIX = "cunyue-static-";
-var STATIC_CACHE = STATIC_PREFIX + CONFIG.version;
+var CONFIG = self.CUNYUE_OFFLINE ||
+  { version: "none", assets: [], pageCache: "cunyue-pages", pages: "^/host/events/\\d+/scan$" };
 var PAGE_CACHE = CONFIG.pageCache;
-var SCAN_PAGE = /^\/host\/events\/\d+\/scan$/;
+// Each worker (scope) has its own static cache: activating one never deletes the other's.
+var STATIC_PREFIX = "cunyue-static-" + PAGE_CACHE + "-";
+var STATIC_CACHE = STATIC_PREFIX + CONFIG.version;
+var SCAN_PAGE = new RegExp(CONFIG.pages);
 var PAGE_TIMEOUT_MS = 6000;
 var ASSETS = {};
 CONFIG.assets.forEach(function (url) { ASSETS[url] = true; });
@@ -73,7 +77,9 @@ self.addEventListener("activate", function (event) {
   event.waitUntil(
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) {
-        return name.indexOf(STATIC_PREFIX) === 0 && name !== STATIC_CACHE;
+        // also the host worker's caches of before one cache per worker (no page cache name)
+        return (name.indexOf(STATIC_PREFIX) === 0 && name !== STATIC_CACHE) ||
+          /^cunyue-static-[0-9a-f]+$/.test(name);
       }).map(function (name) { return caches.delete(name); }));
     }).then(function () {
       // Pages kept by an older version name its files: fetch them again (best effort; a
