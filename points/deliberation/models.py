@@ -339,3 +339,6 @@ class VisitLog(Base):
 
     def __repr__(self) -> str:
         return f"<VisitLog {self.household_id} {self.visited_on}>"
+
+
+from points.deliberation.body_models import Body, Meeting  # noqa: E402,F401  (registers them)
