@@ -254,6 +254,32 @@ ROUTES = [
     ("POST", "/api/v1/visits", HOSTS, {}),
     ("GET", "/api/v1/visits", STAFF, None),
     ("POST", "/api/v1/visits/{visit}/topic", HOSTS, None),
+    # -- pages: who deliberates (bodies, representatives, meetings of a kind, 四议两公开) -
+    ("GET", "/deliberation/", STAFF, None),
+    ("POST", "/deliberation/bodies", ADMIN, {"kind": "bogus"}),
+    ("GET", "/deliberation/bodies/{body}", ALL, None),
+    ("GET", "/deliberation/bodies/{body}/sheet", ALL, None),
+    ("POST", "/deliberation/bodies/{body}/rules", ADMIN, {"rules_text": "规程"}),
+    ("POST", "/deliberation/bodies/{body}/members", ADMIN, {"role": "bogus"}),
+    ("POST", "/deliberation/bodies/{body}/members/{body_member}/leave", ADMIN, {}),
+    ("POST", "/deliberation/talents", ADMIN, {}),
+    ("GET", "/deliberation/representatives", ALL, None),
+    ("POST", "/deliberation/representatives/terms", ADMIN, {}),
+    ("POST", "/deliberation/representatives/terms/{term}/end", ADMIN, {}),
+    ("POST", "/deliberation/representatives/terms/{term}/nominate", ADMIN, {}),
+    ("POST", "/deliberation/representatives/nominations/{nomination}/sign", HOSTS, {}),
+    ("POST", "/deliberation/representatives/nominations/{nomination}/confirm", ADMIN, {}),
+    ("GET", "/deliberation/meetings/new", HOSTS, None),
+    ("POST", "/deliberation/meetings/new", HOSTS, {"starts_at": ""}),
+    ("GET", "/deliberation/meetings/{kind_meeting}", STAFF, None),
+    ("GET", "/deliberation/meetings/{kind_meeting}/quorum.json", STAFF, None),
+    ("POST", "/deliberation/meetings/{kind_meeting}/items/{agenda_item}/count", HOSTS, {}),
+    ("POST", "/deliberation/topics/{topic}/chain", ADMIN, {"category": "bogus"}),
+    ("GET", "/deliberation/chains/{chain}", ALL, None),
+    ("POST", "/deliberation/chains/{chain}/stages", ADMIN, {"stage": "review"}),
+    ("POST", "/deliberation/topics/{topic}/escalate", ADMIN, {}),
+    ("GET", "/deliberation/county/escalations", COUNTY, None),
+    ("POST", "/deliberation/county/escalations/{escalation}/answer", COUNTY, {}),
     # -- API: deliberation II (bodies, representatives, meetings of a kind, 四议两公开) -----
     ("GET", "/api/v1/deliberation/bodies", ALL, None),
     ("POST", "/api/v1/deliberation/bodies", ADMIN, {}),
@@ -513,6 +539,7 @@ def _deliberation_two(session, village, admin, resident, topic) -> dict:
     from points.deliberation import (
         bodies,
         chain,
+        escalations,
         meeting_settings,
         meetings,
         representatives,
@@ -554,7 +581,9 @@ def _deliberation_two(session, village, admin, resident, topic) -> dict:
     )
     item = results.agenda(session, meeting.event_id)[0]
     c = chain.start(session, topic, by=admin, category="项目建设")
+    escalation = escalations.escalate(session, topic, by=admin, level="county", reason="跨村")
     return {
+        "escalation": escalation.id,
         "body": body.id,
         "body_member": member.id,
         "term": term.id,
