@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from points import events
 from points import county as counties
+from points import events
 from points.deliberation import (
     bodies,
     chain,
