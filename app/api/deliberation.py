@@ -37,6 +37,7 @@ from points.deliberation import (
     escalations,
     meeting_settings,
     meetings,
+    participation,
     representatives,
     results,
     topics,
@@ -466,6 +467,29 @@ def close_ballot(meeting_id: int, item_id: int, data):
     """Count the ballots; the minutes record the result and the topic takes it."""
     m, item = _item(meeting_id, item_id)
     return vote_dict(votes.close_ballot(get_session(), m, item, by=g.user, **data)), 200
+
+
+@bp.post(P + "/meetings/<int:meeting_id>/duty")
+@require_role(*HOSTS)
+@endpoint(responses={200: "entries made"}, errors=("not_found", "already_settled"))
+def settle_meeting_duty(meeting_id: int):
+    """Post the duty points of the members who came (the village's rule per kind), once."""
+    session = get_session()
+    made = participation.settle_duty(session, meetings.get(session, _vid(), meeting_id), by=g.user)
+    return {"entries": made}, 200
+
+
+@bp.get(P + "/participation")
+@require_role(*STAFF)
+@endpoint(responses={200: "attendance rates"})
+def participation_rates():
+    """Attendance rates per meeting kind this year and per representative this term."""
+    session = get_session()
+    village = current_village()
+    return {
+        "kinds": participation.kind_rates(session, village),
+        "representatives": participation.representative_rates(session, village),
+    }, 200
 
 
 @bp.get(P + "/settings")

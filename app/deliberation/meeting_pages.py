@@ -13,7 +13,15 @@ from app.deliberation.routes import HOSTS, bp
 from app.security import STAFF, current_village, require_county_officer, require_role
 from app.topics.routes import run
 from points import events, rules
-from points.deliberation import chain, escalations, meetings, results, topics, votes
+from points.deliberation import (
+    chain,
+    escalations,
+    meetings,
+    participation,
+    results,
+    topics,
+    votes,
+)
 from points.deliberation.models import Topic
 from points.errors import ValidationFailed
 from points.models import Role
@@ -144,6 +152,16 @@ def meeting_count(meeting_id: int, item_id: int):
         return failed
     session.expire_all()
     flash(_("The vote is recorded."), "ok")
+    return redirect(url_for("delib.meeting_detail", meeting_id=meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/duty")
+@require_role(*HOSTS)
+def meeting_duty(meeting_id: int):
+    """Post the members' duty points for the meeting (once)."""
+    m = _meeting(meeting_id)
+    made, _failed = run(lambda s: participation.settle_duty(s, m, by=g.user))
+    flash(_("Duty points posted for %(n)d members.", n=made), "ok")
     return redirect(url_for("delib.meeting_detail", meeting_id=meeting_id))
 
 

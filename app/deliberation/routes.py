@@ -51,6 +51,18 @@ def major_categories():
     return meeting_settings.current(get_session(), g.user.village_id).major_categories
 
 
+@bp.app_template_global()
+def participation_rates():
+    from points.deliberation import participation
+
+    village = current_village()
+    session = get_session()
+    return {
+        "kinds": participation.kind_rates(session, village),
+        "reps": participation.representative_rates(session, village),
+    }
+
+
 @bp.get("/")
 @require_role(*STAFF)
 def index():

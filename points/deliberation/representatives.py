@@ -82,7 +82,12 @@ def terms(session: Session, village_id: int) -> list[RepresentativeTerm]:
 
 
 def is_current(term: RepresentativeTerm, day: date) -> bool:
-    return term.ended_at is None and term.starts_on <= day <= term.ends_on
+    """In office on ``day``: inside its dates and not ended on or before that day (a meeting
+    held before an early end keeps those it called; one on the day of the end or after does
+    not)."""
+    if not term.starts_on <= day <= term.ends_on:
+        return False
+    return term.ended_at is None or term.ended_at.date() > day
 
 
 def current_term(session: Session, village_id: int, day: date) -> RepresentativeTerm | None:

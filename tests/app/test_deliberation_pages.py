@@ -201,6 +201,10 @@ def test_meeting_page_shows_quorum_and_records_a_counted_vote(app, session, logi
     assert session.get(Topic, w.topic.id).status.value == "deliberated"
     page = c.get(f"/deliberation/meetings/{m.id}").get_data(as_text=True)
     assert "应到3人，实到3人；赞成3，反对0，弃权0；通过" in page and "一致同意" in page
+    # The dashboard shows the attendance rates per kind and per representative.
+    board = c.get("/admin/dashboard").get_data(as_text=True)
+    assert "会议出席率" in board and "本届村民代表出席情况" in board
+    assert board.count("100%") >= 4  # the kind, and each of the three representatives
 
 
 def test_chain_record_and_the_county_queue(app, session, login, w, make_village):

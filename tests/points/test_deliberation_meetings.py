@@ -4,6 +4,7 @@ meeting decides (quorum from the check-ins, votes, 四议两公开, escalation).
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from points import events
 from points.county import create_county, create_officer
@@ -402,3 +403,48 @@ def test_escalation_to_the_county_is_answered_there(session, w, make_village):
     assert esc.status == "answered" and esc.answered_by_id == officer.id
     with pytest.raises(escalations.AlreadyAnswered):
         escalations.answer(session, esc, by=officer, text="再答")
+
+
+def test_duty_points_by_kind_and_role_and_the_attendance_rates(session, w):
+    from points.deliberation import participation
+    from points.models import LedgerEntry
+
+    reps = _four_representatives(session, w)
+    duty = make_rule(session, w.village, code="DB01", points=3)
+    meeting_settings.update(
+        session, village_id=w.village.id, by=w.admin, duty_rules={"representatives": duty.id}
+    )
+    topic = _researched_topic(session, w)
+    m, event = _meeting(session, w, "representatives", [topic.id])
+    for r in reps[:3]:
+        _check_in(session, event, r.resident)
+    _check_in(session, event, w.people[1])  # a resident who is not a representative
+    made = participation.settle_duty(session, m, by=w.host)
+    assert made == 3
+    rows = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.note.like("村民代表会议履职%"))
+    ).all()
+    assert sorted(e.resident_id for e in rows) == sorted(r.resident_id for r in reps[:3])
+    assert {e.amount for e in rows} == {3}
+    # Every attendee earned the meeting's own rule at check-in (5), the member the duty too.
+    session.refresh(w.houses[0])
+    session.refresh(w.houses[1])
+    assert (w.houses[0].balance, w.houses[1].balance) == (8, 5)
+    with pytest.raises(participation.AlreadySettled):
+        participation.settle_duty(session, m, by=w.host)
+    kinds = participation.kind_rates(session, w.village)
+    assert kinds == [
+        {
+            "kind": "representatives",
+            "held": 1,
+            "called": 4,
+            "present": 3,
+            "label": "村民代表会议",
+            "rate": 0.75,
+        }
+    ]
+    rates = {
+        r["name"]: (r["attended"], r["held"])
+        for r in participation.representative_rates(session, w.village)
+    }
+    assert rates == {"村民1": (1, 1), "村民3": (1, 1), "村民5": (1, 1), "村民7": (0, 1)}
