@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from points import audit, events
 from points.awards import AlreadyObjected, NotInObjectionWindow, ObjectionClosed
 from points.clock import now
+from points.deliberation.body_models import Chain
 from points.deliberation.models import (
     AgendaItem,
     Topic,
@@ -138,6 +139,9 @@ def decide_result(
     """The topic is deliberated: its result. From ``researched`` (with the meeting that
     decided it, if any); a small matter also straight from ``accepted`` by two committee
     members (the acting one and a cosigner) with a note (小事简商)."""
+    if session.scalar(select(Chain.id).where(Chain.topic_id == topic.id)) is not None:
+        # A major matter on 四议两公开 is decided only by its chain's decision stage.
+        raise InvalidTransition(status=topic.status.value, to=S.DELIBERATED.value)
     small_route = topic.status == S.ACCEPTED
     if small_route and topic.size != TopicSize.SMALL:
         raise InvalidTransition(status=topic.status.value, to=S.DELIBERATED.value)

@@ -329,6 +329,9 @@ def test_four_deliberations_two_publications_in_order_only(session, w, fixed_clo
     with pytest.raises(ValidationFailed):
         chain.start(session, topic, by=w.admin, category="公共事务")
     c = chain.start(session, topic, by=w.admin, category="集体资产和资金")
+    # The chained topic is not decided by typing a result on its page.
+    with pytest.raises(InvalidTransition):
+        meetings.results.decide_result(session, topic, by=w.admin, result="承包给外村")
     with pytest.raises(chain.ChainExists):
         chain.start(session, topic, by=w.admin, category="土地")
     # Out of order: the 两委会 before the party's proposal, a publication before the decision.
