@@ -76,6 +76,7 @@ MESSAGES: dict[str, Any] = {
     "duplicate_body": _l("The village already has a body of this kind."),
     "chain_exists": _l("This topic is already on the 四议两公开 route."),
     "already_answered": _l("This has already been answered."),
+    "vote_required": _l("This meeting decides by a vote: record it on the meeting's page."),
     "already_settled": _l("The duty points of this meeting have already been posted."),
     "not_checked_in": _l("This resident has not checked in to the event."),
     "already_checked_out": _l("This resident has already checked out."),

@@ -190,6 +190,12 @@ def test_meeting_page_shows_quorum_and_records_a_counted_vote(app, session, logi
         events.check_in(session, event=event, resident=p, method="event_qr", by_id=None)
     session.commit()
     assert "已达到法定人数" in c.get(f"/deliberation/meetings/{m.id}").get_data(as_text=True)
+    # The topic's own outcome buttons are refused for a meeting of a kind: it votes.
+    r = c.post(
+        f"/topics/{w.topic.id}/result",
+        data={"event_id": str(event.id), "result": "通过", "passed": "1"},
+    )
+    assert r.status_code == 409 and "请在会议页面登记表决结果" in r.get_data(as_text=True)
     r = c.post(f"/deliberation/meetings/{m.id}/items/{item.id}/count", data={"for": "x"})
     assert r.status_code == 400
     r = c.post(
