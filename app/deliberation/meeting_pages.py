@@ -242,6 +242,12 @@ def escalate(topic_id: int):
     return redirect(url_for("topics.topic_detail", topic_id=topic.id))
 
 
+@bp.app_template_global()
+def county_meeting_rates(table):
+    """Attendance per meeting kind in each village of the county table's month."""
+    return participation.county_rates(get_session(), [r.village for r in table.rows], table.month)
+
+
 @bp.get("/county/escalations")
 @require_county_officer
 def county_queue():

@@ -9,7 +9,7 @@ that kind of meeting (``duty_rules``), once per meeting, within the rule's month
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,11 +99,21 @@ def _held(session: Session, village_id: int, start: date | None = None, end: dat
     return rows
 
 
-def kind_rates(session: Session, village: Village, year: int | None = None) -> list[dict]:
-    """Per meeting kind, in the year: meetings held, those called, present, and the rate."""
-    year = year or village_today(village).year
+def kind_rates(
+    session: Session,
+    village: Village,
+    year: int | None = None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[dict]:
+    """Per meeting kind, in the year (or between two days): meetings held, those called,
+    present among them, and the rate."""
+    if start is None or end is None:
+        year = year or village_today(village).year
+        start, end = date(year, 1, 1), date(year, 12, 31)
     out: dict[str, dict] = {}
-    for m, e, _day in _held(session, village.id, date(year, 1, 1), date(year, 12, 31)):
+    for m, e, _day in _held(session, village.id, start, end):
         called = set(meetings.called(session, m, e).resident_ids)
         came = meetings.present_ids(session, e.id) & called
         row = out.setdefault(m.kind, {"kind": m.kind, "held": 0, "called": 0, "present": 0})
@@ -114,6 +124,18 @@ def kind_rates(session: Session, village: Village, year: int | None = None) -> l
         row["label"] = MEETING_KINDS[row["kind"]]
         row["rate"] = round(row["present"] / row["called"], 4) if row["called"] else 0.0
     return [out[k] for k in MEETING_KINDS if k in out]
+
+
+def county_rates(session: Session, villages: list, month: date) -> list[tuple]:
+    """The county's view: each village's attendance per meeting kind in the month."""
+    last = (date(month.year + month.month // 12, month.month % 12 + 1, 1)) - timedelta(days=1)
+    out = []
+    for v in villages:
+        village = session.get(Village, v.id)
+        rows = kind_rates(session, village, start=month.replace(day=1), end=last)
+        if rows:
+            out.append((village, rows))
+    return out
 
 
 def representative_rates(session: Session, village: Village) -> list[dict]:

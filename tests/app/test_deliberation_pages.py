@@ -211,6 +211,18 @@ def test_meeting_page_shows_quorum_and_records_a_counted_vote(app, session, logi
     board = c.get("/admin/dashboard").get_data(as_text=True)
     assert "会议出席率" in board and "本届村民代表出席情况" in board
     assert board.count("100%") >= 4  # the kind, and each of the three representatives
+    # The county table shows each village's attendance per meeting kind in the month.
+    county = counties.create_county(session, code="c-16r", name="某县")
+    counties.attach_village(session, county, w.village)
+    counties.create_officer(session, county=county, username="officer16r", password="secret-pass-1")
+    session.commit()
+    oc = app.test_client()
+    assert (
+        oc.post("/login", data={"username": "officer16r", "password": "secret-pass-1"}).status_code
+        == 302
+    )
+    table = oc.get("/county").get_data(as_text=True)
+    assert "会议出席率" in table and "村民代表会议" in table and "100%（3/3）" in table
 
 
 def test_chain_record_and_the_county_queue(app, session, login, w, make_village):
