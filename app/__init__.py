@@ -148,6 +148,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.awards.routes import bp as awards_bp
     from app.board.routes import bp as board_bp
     from app.county.routes import bp as county_bp
+    from app.deliberation.routes import bp as delib_bp
     from app.host.attend import bp as attend_bp
     from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
@@ -167,6 +168,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         shop_bp,
         board_bp,
         topics_bp,
+        delib_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

@@ -5,6 +5,7 @@ does. The model modules import only what lies below them: ``points.models`` the 
 
 from points.board_models import BoardSettings, LedgerAnchor, Posting
 from points.db import Base
+from points.deliberation.body_models import Body, Meeting
 from points.deliberation.models import Topic
 from points.event_models import Attendance, Event
 from points.models import Award, Household, LedgerEntry, Resident, Rule, Village
@@ -17,8 +18,10 @@ metadata = Base.metadata
 __all__ = [
     "Attendance",
     "BoardSettings",
+    "Body",
     "LedgerAnchor",
     "LoginFailureCount",
+    "Meeting",
     "Posting",
     "Topic",
     "Upload",

@@ -30,6 +30,7 @@ from app.api import (  # noqa: E402,F401
     auth,
     awards,
     cards,
+    deliberation,
     events,
     households,
     ledger,

@@ -339,3 +339,4 @@ class VisitLog(Base):
 
     def __repr__(self) -> str:
         return f"<VisitLog {self.household_id} {self.visited_on}>"
+

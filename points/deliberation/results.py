@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from points import audit, events
 from points.awards import AlreadyObjected, NotInObjectionWindow, ObjectionClosed
 from points.clock import now
+from points.deliberation.body_models import Chain, Meeting
 from points.deliberation.models import (
     AgendaItem,
     Topic,
@@ -28,11 +29,17 @@ from points.deliberation.models import (
 )
 from points.deliberation.settings import get_settings
 from points.deliberation.topics import InvalidTransition, clean_text, get_topic, move
-from points.errors import Forbidden, NotFound, ValidationFailed
+from points.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from points.event_models import Event, EventKind
 from points.models import Role, User, UserRole, Village
 
 S = TopicStatus
+
+
+class VoteRequired(DomainError):
+    code = "vote_required"
+
+
 # Topics that can be put on a meeting's agenda.
 AGENDA_STATUSES = (S.ACCEPTED, S.RESEARCHED)
 
@@ -97,6 +104,9 @@ def _agenda_item(session: Session, topic: Topic, event_id: int) -> AgendaItem:
     )
     if item is None:
         raise ValidationFailed({"event_id": "a meeting with this topic on its agenda"})
+    if session.scalar(select(Meeting.id).where(Meeting.event_id == event_id)) is not None:
+        # A meeting of a kind decides by its vote (votes.py); its outcome is not typed.
+        raise VoteRequired(event_id=event_id)
     return item
 
 
@@ -138,6 +148,9 @@ def decide_result(
     """The topic is deliberated: its result. From ``researched`` (with the meeting that
     decided it, if any); a small matter also straight from ``accepted`` by two committee
     members (the acting one and a cosigner) with a note (小事简商)."""
+    if session.scalar(select(Chain.id).where(Chain.topic_id == topic.id)) is not None:
+        # A major matter on 四议两公开 is decided only by its chain's decision stage.
+        raise InvalidTransition(status=topic.status.value, to=S.DELIBERATED.value)
     small_route = topic.status == S.ACCEPTED
     if small_route and topic.size != TopicSize.SMALL:
         raise InvalidTransition(status=topic.status.value, to=S.DELIBERATED.value)

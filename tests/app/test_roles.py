@@ -22,7 +22,7 @@ from points import awards, events, evidence, ledger, postings, rules
 from points import county as counties
 from points.clock import now
 from points.event_models import CheckinMethod
-from points.models import EntryKind, LedgerEntry, Resident, Role
+from points.models import EntryKind, LedgerEntry, Resident, Role, Rule
 from store import catalogue, orders, photos
 
 ALL = {"resident", "host", "clerk", "admin", "supervisor"}
@@ -254,6 +254,75 @@ ROUTES = [
     ("POST", "/api/v1/visits", HOSTS, {}),
     ("GET", "/api/v1/visits", STAFF, None),
     ("POST", "/api/v1/visits/{visit}/topic", HOSTS, None),
+    # -- pages: who deliberates (bodies, representatives, meetings of a kind, 四议两公开) -
+    ("GET", "/deliberation/", STAFF, None),
+    ("POST", "/deliberation/bodies", ADMIN, {"kind": "bogus"}),
+    ("GET", "/deliberation/bodies/{body}", ALL, None),
+    ("GET", "/deliberation/bodies/{body}/sheet", ALL, None),
+    ("POST", "/deliberation/bodies/{body}/rules", ADMIN, {"rules_text": "规程"}),
+    ("POST", "/deliberation/bodies/{body}/members", ADMIN, {"role": "bogus"}),
+    ("POST", "/deliberation/bodies/{body}/members/{body_member}/leave", ADMIN, {}),
+    ("POST", "/deliberation/talents", ADMIN, {}),
+    ("GET", "/deliberation/representatives", ALL, None),
+    ("POST", "/deliberation/representatives/terms", ADMIN, {}),
+    ("POST", "/deliberation/representatives/terms/{term}/end", ADMIN, {}),
+    ("POST", "/deliberation/representatives/terms/{term}/nominate", ADMIN, {}),
+    ("POST", "/deliberation/representatives/nominations/{nomination}/sign", HOSTS, {}),
+    ("POST", "/deliberation/representatives/nominations/{nomination}/confirm", ADMIN, {}),
+    ("GET", "/deliberation/meetings/new", HOSTS, None),
+    ("POST", "/deliberation/meetings/new", HOSTS, {"starts_at": ""}),
+    ("GET", "/deliberation/meetings/{kind_meeting}", STAFF, None),
+    ("GET", "/deliberation/meetings/{kind_meeting}/quorum.json", STAFF, None),
+    ("POST", "/deliberation/meetings/{kind_meeting}/items/{agenda_item}/count", HOSTS, {}),
+    ("POST", "/deliberation/meetings/{kind_meeting}/duty", HOSTS, {}),
+    ("POST", "/deliberation/topics/{topic}/chain", ADMIN, {"category": "bogus"}),
+    ("GET", "/deliberation/chains/{chain}", ALL, None),
+    ("POST", "/deliberation/chains/{chain}/stages", ADMIN, {"stage": "review"}),
+    ("POST", "/deliberation/topics/{topic}/escalate", ADMIN, {}),
+    ("GET", "/deliberation/county/escalations", COUNTY, None),
+    ("POST", "/deliberation/county/escalations/{escalation}/answer", COUNTY, {}),
+    # -- API: deliberation II (bodies, representatives, meetings of a kind, 四议两公开) -----
+    ("GET", "/api/v1/deliberation/bodies", ALL, None),
+    ("POST", "/api/v1/deliberation/bodies", ADMIN, {}),
+    ("GET", "/api/v1/deliberation/bodies/{body}", ALL, None),
+    ("PATCH", "/api/v1/deliberation/bodies/{body}", ADMIN, {"name": ""}),
+    ("POST", "/api/v1/deliberation/bodies/{body}/members", ADMIN, {}),
+    ("POST", "/api/v1/deliberation/bodies/{body}/members/{body_member}/leave", ADMIN, {}),
+    ("GET", "/api/v1/deliberation/talents", STAFF, None),
+    ("POST", "/api/v1/deliberation/talents", ADMIN, {}),
+    ("GET", "/api/v1/deliberation/terms", ALL, None),
+    ("POST", "/api/v1/deliberation/terms", ADMIN, {}),
+    ("GET", "/api/v1/deliberation/terms/{term}/nominations", STAFF, None),
+    ("POST", "/api/v1/deliberation/terms/{term}/nominations", ADMIN, {}),
+    ("POST", "/api/v1/deliberation/terms/{term}/end", ADMIN, None),
+    ("POST", "/api/v1/deliberation/nominations/{nomination}/signatures", HOSTS, {}),
+    ("POST", "/api/v1/deliberation/nominations/{nomination}/confirm", ADMIN, {}),
+    ("POST", "/api/v1/deliberation/meetings", HOSTS, {}),
+    ("GET", "/api/v1/deliberation/meetings", STAFF, None),
+    ("GET", "/api/v1/deliberation/meetings/{kind_meeting}", STAFF, None),
+    ("POST", "/api/v1/deliberation/meetings/{kind_meeting}/items/{agenda_item}/count", HOSTS, {}),
+    (
+        "POST",
+        "/api/v1/deliberation/meetings/{kind_meeting}/items/{agenda_item}/ballots/open",
+        HOSTS,
+        None,
+    ),
+    ("POST", "/api/v1/deliberation/meetings/{kind_meeting}/items/{agenda_item}/ballots", HOSTS, {}),
+    (
+        "POST",
+        "/api/v1/deliberation/meetings/{kind_meeting}/items/{agenda_item}/ballots/close",
+        HOSTS,
+        {},
+    ),
+    ("POST", "/api/v1/deliberation/meetings/{kind_meeting}/duty", HOSTS, None),
+    ("GET", "/api/v1/deliberation/participation", STAFF, None),
+    ("GET", "/api/v1/deliberation/settings", ALL, None),
+    ("POST", "/api/v1/deliberation/settings", ADMIN, {"passing": [3, 2]}),
+    ("POST", "/api/v1/deliberation/topics/{topic}/chain", ADMIN, {}),
+    ("GET", "/api/v1/deliberation/chains/{chain}", ALL, None),
+    ("POST", "/api/v1/deliberation/chains/{chain}/stages", ADMIN, {}),
+    ("POST", "/api/v1/deliberation/topics/{topic}/escalations", ADMIN, {}),
+    ("GET", "/api/v1/deliberation/topics/{topic}/escalations", STAFF, None),
     # -- pages: the county officer's table (县/镇 汇总表) ---------------------------------
     ("GET", "/county", COUNTY, None),
     ("GET", "/county?month=2026-01&sort=held&dir=desc", COUNTY, None),
@@ -460,11 +529,73 @@ def _topics(session, village, users, resident, household) -> dict:
     )
     session.flush()
     return {
+        **_deliberation_two(session, village, admin, resident, topic),
         "topic": topic.id,
         "topic_objection": objection.id,
         "progress": note.id,
         "visit": visit.id,
         "kind": "meetings",
+    }
+
+
+def _deliberation_two(session, village, admin, resident, topic) -> dict:
+    """A body with a member, a term with a nomination, a meeting of a kind with the topic on
+    its agenda, and a 四议两公开 chain: the objects behind the deliberation II rows."""
+    from points.deliberation import (
+        bodies,
+        chain,
+        escalations,
+        meeting_settings,
+        meetings,
+        representatives,
+        results,
+        screening,
+    )
+
+    screening.decide(
+        session,
+        topic,
+        village=village,
+        by=admin,
+        accept=True,
+        category="公共事务、公共环境、公益事业",
+    )
+    body = bodies.create_body(session, village=village, by=admin, kind="deliberation")
+    member = bodies.add_member(
+        session, body, by=admin, role="member", resident_id=resident.id, term_start="2026-01-01"
+    )
+    term = representatives.create_term(
+        session, village=village, by=admin, name="届", starts_on="2026-01-01", ends_on="2030-12-31"
+    )
+    nomination = representatives.nominate(session, term, by=admin, resident_id=resident.id)
+    meeting_settings.update(
+        session, village_id=village.id, by=admin, households_per_representative=1
+    )
+    start = now() - timedelta(minutes=30)
+    rule = session.get(Rule, session.scalar(select(Rule.id).where(Rule.village_id == village.id)))
+    meeting = meetings.create(
+        session,
+        village=village,
+        by=admin,
+        kind="deliberation",
+        topic_ids=[topic.id],
+        title="议事协商会议",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        rule_id=rule.id,
+    )
+    item = results.agenda(session, meeting.event_id)[0]
+    c = chain.start(session, topic, by=admin, category="项目建设")
+    escalation = escalations.escalate(session, topic, by=admin, level="county", reason="跨村")
+    return {
+        "escalation": escalation.id,
+        "body": body.id,
+        "body_member": member.id,
+        "term": term.id,
+        "nomination": nomination.id,
+        "kind_meeting": meeting.id,
+        "agenda_item": item.id,
+        "chain": c.id,
     }
 
 
