@@ -24,6 +24,7 @@ from points import audit, residents, tallies, xlsx
 from points.clock import now
 from points.errors import DomainError
 from points.models import Group, Household, Resident, ResidentStatus
+from points.villages import get_or_create_group
 
 MAX_ROWS = 10000
 
@@ -396,17 +397,23 @@ def apply(
     }
     group_of: dict[str, str] = {}
     for c in preview.changes:
-        if c.person.group:
-            group_of.setdefault(c.person.number, c.person.group)
+        group_of.setdefault(c.person.number, "")
+        if c.person.group and not group_of[c.person.number]:
+            group_of[c.person.number] = c.person.group
+    for name in set(group_of.values()) - set(groups) - {""}:
+        groups[name] = get_or_create_group(session, village_id, name)
+    new_households = []
     for number, name in group_of.items():
         household = households.get(number)
         group = groups.get(name)
         if household is None:
-            households[number] = residents.create_household(
-                session, village_id=village_id, number=number, group=name, by_id=by_id
+            # Added together and flushed once: a roster brings a thousand households.
+            household = Household(
+                village_id=village_id, number=number, group_id=group.id if group else None
             )
-            groups.setdefault(name, households[number].group)
-        elif group is None or household.group_id != group.id:
+            households[number] = household
+            new_households.append(household)
+        elif group is not None and household.group_id != group.id:
             residents.update_household(
                 session,
                 household,
@@ -415,16 +422,22 @@ def apply(
                 address=household.address,
                 by_id=by_id,
             )
-            groups.setdefault(name, household.group)
+    session.add_all(new_households)
+    session.flush()
+    for household in new_households:
+        tallies.record_household(session, household)
+        audit.record(
+            session,
+            action="household.create",
+            obj=household,
+            by_id=by_id,
+            village_id=village_id,
+            after=audit.snapshot(household, residents.HOUSEHOLD_FIELDS),
+        )
     created: list[Resident] = []
     for c in preview.changes:
         p = c.person
-        household = households.get(p.number)
-        if household is None:
-            household = residents.create_household(
-                session, village_id=village_id, number=p.number, by_id=by_id
-            )
-            households[p.number] = household
+        household = households[p.number]
         if c.kind == "create":
             r = Resident(
                 village_id=village_id,

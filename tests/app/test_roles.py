@@ -69,6 +69,10 @@ ROUTES = [
     ("GET", "/admin/users/{user}", ADMIN, None),
     ("POST", "/admin/users/{user}", ADMIN, {"roles": "bogus"}),
     ("POST", "/admin/users/{user}/password", ADMIN, {"password": ""}),
+    # -- pages: the village office (roster, households over time, exports) -------------
+    ("GET", "/admin/roster", ADMIN, None),
+    ("POST", "/admin/roster", ADMIN, {}),
+    ("GET", "/admin/roster/template.xlsx", ADMIN, None),
     # -- pages: rules (any user reads the 村规民约; the committee changes it) -----------
     ("GET", "/rules", ALL, None),
     ("GET", "/rules/{rule}", ALL, None),
@@ -147,6 +151,7 @@ ROUTES = [
     ("GET", "/api/v1/households/{household}", STAFF, None),
     ("GET", "/api/v1/households/{household}/ledger", STAFF, None),
     ("POST", "/api/v1/residents", ADMIN, {"household_number": "", "name": ""}),
+    ("POST", "/api/v1/residents/import", ADMIN, {}),  # multipart `file`: none here, 400
     ("GET", "/api/v1/residents/{resident}/card", STAFF, None),
     ("GET", "/api/v1/residents/{resident}/card.png", STAFF, None),
     ("GET", "/api/v1/residents/{resident}/card.svg", STAFF, None),
