@@ -73,6 +73,8 @@ ROUTES = [
     ("GET", "/admin/roster", ADMIN, None),
     ("POST", "/admin/roster", ADMIN, {}),
     ("GET", "/admin/roster/template.xlsx", ADMIN, None),
+    ("GET", "/admin/households/{household}/changes", ADMIN, None),
+    ("POST", "/admin/households/{household}/changes", ADMIN, {"kind": "bogus"}),
     # -- pages: rules (any user reads the 村规民约; the committee changes it) -----------
     ("GET", "/rules", ALL, None),
     ("GET", "/rules/{rule}", ALL, None),
