@@ -83,6 +83,10 @@ ROUTES = [
     ("POST", "/rules/{rule}/active", ADMIN, {}),
     ("GET", "/rules/import", ADMIN, None),
     ("POST", "/rules/import", ADMIN, {}),
+    ("GET", "/admin/rules/new", ADMIN, None),
+    ("POST", "/admin/rules/new", ADMIN, {"code": ""}),
+    ("GET", "/admin/rules/export.xlsx", REVIEWERS, None),
+    ("GET", "/admin/rules/template.xlsx", ADMIN, None),
     ("GET", "/village/expiry", ADMIN, None),
     ("POST", "/village/expiry", ADMIN, {"mode": "bogus"}),
     # -- pages: awards — hosts report, admin/supervisor review, residents object/claim --
