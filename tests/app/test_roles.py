@@ -94,6 +94,8 @@ ROUTES = [
     # refused — a staff member who is also a villager has a resident record)
     ("GET", "/awards/report", HOSTS, None),
     ("POST", "/awards/report", HOSTS, {"resident_id": ""}),
+    ("GET", "/admin/awards/bulk?by=search&q=李", HOSTS, None),
+    ("POST", "/admin/awards/bulk", HOSTS, {"rule_id": ""}),
     ("GET", "/awards/review", REVIEWERS, None),
     ("POST", "/awards/{award}/approve", REVIEWERS, {}),
     ("POST", "/awards/{award}/reject", REVIEWERS, {"reason": ""}),
