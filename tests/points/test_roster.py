@@ -160,3 +160,17 @@ def test_not_an_xlsx_is_a_clear_400(session, village):
 
     with pytest.raises(ValidationFailed):
         roster.read(session, village.id, b"not a workbook")
+
+
+def test_anonymising_a_leaver_clears_the_roster_columns(session, village, fixed_clock):
+    from points import privacy, residents
+
+    roster.apply(session, village.id, sheet_bytes(GOOD), by_id=None)
+    session.commit()
+    head = _residents(session, village)[0]
+    residents.set_status(session, head, status=ResidentStatus.MOVED_OUT, by_id=None)
+    session.commit()
+    fixed_clock.advance(days=366)
+    privacy.anonymise(session, head, village, by_id=None)
+    session.commit()
+    assert (head.birth_year, head.id_last4, head.sex, head.relation) == (None, "", "", "")
