@@ -6,10 +6,12 @@ from flask import g, request
 from flask_babel import gettext
 
 from app.api import bp
-from app.api.common import endpoint
+from app.api.common import binary, endpoint
 from app.db import get_session
 from app.errors import error_body
-from app.security import require_role
+from app.office.exports import build
+from app.office.roster import XLSX, xlsx_response
+from app.security import current_village, require_role
 from points import roster
 from points.errors import ValidationFailed
 from points.models import Role
@@ -31,9 +33,7 @@ def import_residents():
     data = upload.read() if upload is not None else b""
     if not data:
         raise ValidationFailed({"file": "an .xlsx file"})
-    mapping = {
-        f: request.form[f"map_{f}"] for f in roster.FIELDS if f"map_{f}" in request.form
-    }
+    mapping = {f: request.form[f"map_{f}"] for f in roster.FIELDS if f"map_{f}" in request.form}
     session = get_session()
     if request.form.get("dry_run") in ("1", "true"):
         preview = roster.read(session, g.actor.village_id, data, mapping)
@@ -49,3 +49,19 @@ def import_residents():
     if summary["errors"]:
         return error_body("invalid_rows", {"errors": _translated(summary["errors"])}), 422
     return summary, 200
+
+
+@bp.get("/exports/<kind>.xlsx")
+@require_role(Role.ADMIN, Role.SUPERVISOR)
+@binary(
+    media_types=(XLSX,),
+    summary="An .xlsx of the period (from, to: YYYY-MM-DD): ledger, awards, attendance, "
+    "orders, stock or topics (also donations, and posting: the month of from).",
+    errors=("bad_request", "not_found"),
+)
+def export_xlsx(kind: str):
+    """An .xlsx export for the period; text is never written as a formula."""
+    session = get_session()
+    data = build(session, current_village(), kind, request.args.get("from"), request.args.get("to"))
+    session.commit()  # the record of who exported what
+    return xlsx_response(data, f"{kind}.xlsx")

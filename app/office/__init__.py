@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/admin")
 
-from app.office import bulk, households, roster, rules  # noqa: E402,F401
+from app.office import bulk, exports, households, roster, rules  # noqa: E402,F401

@@ -74,6 +74,8 @@ ROUTES = [
     ("POST", "/admin/roster", ADMIN, {}),
     ("GET", "/admin/roster/template.xlsx", ADMIN, None),
     ("GET", "/admin/households/{household}/changes", ADMIN, None),
+    ("GET", "/admin/exports", REVIEWERS, None),
+    ("GET", "/admin/exports/{kind}.xlsx", REVIEWERS, None),
     ("POST", "/admin/households/{household}/changes", ADMIN, {"kind": "bogus"}),
     # -- pages: rules (any user reads the 村规民约; the committee changes it) -----------
     ("GET", "/rules", ALL, None),
@@ -160,6 +162,7 @@ ROUTES = [
     ("GET", "/api/v1/households/{household}/ledger", STAFF, None),
     ("POST", "/api/v1/residents", ADMIN, {"household_number": "", "name": ""}),
     ("POST", "/api/v1/residents/import", ADMIN, {}),  # multipart `file`: none here, 400
+    ("GET", "/api/v1/exports/{kind}.xlsx?from=2026-11-01&to=2026-11-30", REVIEWERS, None),
     ("GET", "/api/v1/residents/{resident}/card", STAFF, None),
     ("GET", "/api/v1/residents/{resident}/card.png", STAFF, None),
     ("GET", "/api/v1/residents/{resident}/card.svg", STAFF, None),
@@ -419,6 +422,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         "resident": resident.id,
         "user": someone.id,
         "rule": good_deed.id,
+        "kind": "ledger",  # an export (API.md: Roster import and exports)
         "award": pending.id,
         "published": published.id,
         "objection": objection.id,
