@@ -93,6 +93,12 @@ class Person:
     group: str = ""
     relation: str = ""
     id_last4: str = ""
+    given: frozenset = frozenset()  # the fields the sheet has a column for
+
+    @property
+    def is_head(self) -> bool | None:
+        """户主 by 与户主关系; None (leave as it is) when the sheet has no such column."""
+        return self.relation in HEAD_RELATIONS if "relation" in self.given else None
 
 
 @dataclass
@@ -171,7 +177,7 @@ def _parse(row_number: int, values: tuple, mapping: dict[str, int], this_year: i
         i = mapping.get(f)
         return values[i] if i is not None and i < len(values) else None
 
-    p = Person(row=row_number)
+    p = Person(row=row_number, given=frozenset(mapping))
 
     def bad(f: str, message: str) -> None:
         errors.append(RowError(row_number, LABELS[f], message))
@@ -369,10 +375,10 @@ def _differs(r: Resident, p: Person) -> bool:
         r.status != ResidentStatus.ACTIVE
         or (p.sex and r.sex != p.sex)
         or (p.birth_year is not None and r.birth_year != p.birth_year)
-        or (r.phone or None) != p.phone
+        or ("phone" in p.given and (r.phone or None) != p.phone)
         or (p.relation and r.relation != p.relation)
         or (p.id_last4 and r.id_last4 != p.id_last4)
-        or r.is_head != (p.relation in HEAD_RELATIONS)
+        or (p.is_head is not None and r.is_head != p.is_head)
     )
 
 
@@ -446,7 +452,7 @@ def apply(
                 name_initials=residents.name_initials(p.name),
                 name_pinyin=residents.name_pinyin(p.name),
                 phone=p.phone,
-                is_head=p.relation in HEAD_RELATIONS,
+                is_head=bool(p.is_head),
                 sex=p.sex,
                 birth_year=p.birth_year,
                 relation=p.relation,
@@ -486,12 +492,9 @@ def _update(session: Session, r: Resident, p: Person, household: Household, by_i
         r.relation = p.relation
     if p.id_last4:
         r.id_last4 = p.id_last4
-    if (r.phone or None) != p.phone or r.is_head != (p.relation in HEAD_RELATIONS):
+    phone = p.phone if "phone" in p.given else r.phone
+    is_head = r.is_head if p.is_head is None else p.is_head
+    if (r.phone or None) != phone or r.is_head != is_head:
         residents.update_resident(
-            session,
-            r,
-            name=r.name,
-            phone=p.phone,
-            is_head=p.relation in HEAD_RELATIONS,
-            by_id=by_id,
+            session, r, name=r.name, phone=phone, is_head=is_head, by_id=by_id
         )

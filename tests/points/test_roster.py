@@ -174,3 +174,16 @@ def test_anonymising_a_leaver_clears_the_roster_columns(session, village, fixed_
     privacy.anonymise(session, head, village, by_id=None)
     session.commit()
     assert (head.birth_year, head.id_last4, head.sex, head.relation) == (None, "", "", "")
+
+
+def test_a_roster_without_phone_or_relation_columns_keeps_them(session, village, fixed_clock):
+    roster.apply(session, village.id, sheet_bytes(GOOD), by_id=None)
+    session.commit()
+    narrow = sheet_bytes(
+        [[row[0], row[1], row[3]] for row in GOOD], header=["户号", "姓名", "出生年份"]
+    )
+    again = roster.apply(session, village.id, narrow, by_id=None)
+    session.commit()
+    assert again.summary()["unchanged"] == 5 and again.summary()["updated"] == 0
+    head = _residents(session, village)[0]
+    assert head.phone == "13800000001" and head.is_head
