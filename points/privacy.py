@@ -317,18 +317,13 @@ def personal_data_xlsx(data: dict[str, Any], titles: dict[str, str]) -> bytes:
     """The data as a workbook, a sheet a section; every text is a text cell, never a
     formula (a note typed as "=HYPERLINK(...)" stays that text)."""
     from openpyxl import Workbook  # noqa: PLC0415  (only when someone downloads)
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+
+    from points.xlsx import safe_cell  # noqa: PLC0415
 
     book = Workbook(write_only=True)
 
     def row(sheet, values: list[Any]) -> list:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        return cells
+        return [safe_cell(sheet, value) for value in values]
 
     for section in ("resident", "household"):
         sheet = book.create_sheet(titles.get(section, section)[:31])

@@ -123,18 +123,14 @@ def write_xlsx(title: str, heading: str, headers: list[str], rows: list[list]) -
     import io  # noqa: PLC0415
 
     from openpyxl import Workbook  # noqa: PLC0415  (13 MB, only when someone exports)
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+
+    from points.xlsx import safe_cell  # noqa: PLC0415
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
 
     def cell(value):
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            c.data_type = "s"
-            if value[:1] in ("=", "+", "-", "@"):
-                c.quotePrefix = True
-        return c
+        return safe_cell(sheet, value)
 
     sheet.append([cell(heading)])
     sheet.append([cell(h) for h in headers])
