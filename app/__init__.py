@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config, logredact
+from app import config, inputs, logredact
 from app.db import close_session
 from app.extensions import babel, compress, csrf, login_manager
 from app.ratelimits import init_counts
@@ -48,7 +48,10 @@ class CunyueFlask(Flask):
     function: Flask asks ``inspect`` at every call, a dozen times in every request (the
     views and hooks of Cunyue and its extensions are all plain functions). The answer is
     kept by code object, which a fresh closure or a fresh view's bound method shares with
-    the ones before it, so what is kept does not grow with the requests."""
+    the ones before it, so what is kept does not grow with the requests. Request bodies are
+    read with :class:`app.inputs.GuardedJSON`."""
+
+    json_provider_class = inputs.GuardedJSON
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,6 +101,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         COMPRESS_REGISTER=False,  # compressed in _compress below, static files excepted
         SEND_FILE_MAX_AGE_DEFAULT=86400,
     )
+    inputs.register(app)
     app.json.ensure_ascii = False
     app.app_ctx_globals_class = RequestGlobals
     app.session_interface = CookieSessions()

@@ -8,10 +8,10 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from app.awards_web import uploads_dir
+from app import demo
+from app.awards.shared import uploads_dir
 from points import (
     awards,
-    demo,
     evidence,
     expiry,
     postings,

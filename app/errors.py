@@ -171,6 +171,9 @@ FIELD_MESSAGES = (
     _l("at most 30 lines"),
     _l("quantity 1 to 99"),
     _l("points go to a resident donor only"),
+    _l("contains characters that are not allowed"),
+    _l("nested too deep"),
+    _l("a date from 2000 to 2099"),
     _l("at most 2 MB"),
     _l("a JPEG, PNG or WebP picture"),
     _l("at most 100 characters"),
@@ -272,10 +275,12 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(DataError)
-    def _data_error(exc: DataError):
-        # The database refused a value (a number beyond its integer range, a text too long):
-        # bad input that slipped past validation. Nothing was written.
-        app.logger.warning("database refused a value: %s", exc.orig)
+    @app.errorhandler(OverflowError)
+    def _data_error(exc: DataError | OverflowError):
+        # The database refused a value (a number beyond its integer range, a text too long;
+        # SQLite's driver raises OverflowError for a number beyond 64 bits), or a date
+        # beyond the calendar: bad input that slipped past validation. Nothing was written.
+        app.logger.warning("value out of range: %s", getattr(exc, "orig", exc))
         if is_api_request():
             return json_error(400, "bad_request", {"fields": {}})
         return render_template(

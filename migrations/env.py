@@ -6,8 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-import points.models  # noqa: F401  (registers the tables)
-import points.throttle  # noqa: F401  (the login failure counters' table)
+import points.tables  # noqa: F401  (registers the tables)
 from app.config import database_url
 from points.db import Base, make_engine
 

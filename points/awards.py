@@ -442,23 +442,6 @@ def decide_objection(
     return objection
 
 
-def pending_points_for_cap(
-    session: Session, *, rule: Rule, resident_id: int, start: datetime, end: datetime
-) -> int:
-    """Points of the resident's awards under ``rule`` made in [start, end) and not yet confirmed."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Award.amount), 0)).where(
-            Award.rule_id == rule.id,
-            Award.resident_id == resident_id,
-            Award.status.in_(OPEN_AWARD_STATUSES),
-            Award.amount > 0,
-            Award.created_at >= start,
-            Award.created_at < end,
-        )
-    )
-    return int(total or 0)
-
-
 def list_awards(
     session: Session,
     village_id: int,

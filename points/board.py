@@ -19,13 +19,48 @@ from points.event_models import Event, EventKind
 from points.masking import mask_name, masked_heads
 from points.models import Village
 from points.tallies import local_month, month_bounds_in
+from points.villages import village_today
+
+BOARD_TOPICS = 20  # the newest decided topics shown
 
 
 def decided_topics(session: Session, village: Village) -> list[dict]:
-    """The village's decided topics (议题) with their implementation progress and
-    satisfaction rate. Topics are not on this branch yet: the topics work fills this in
-    (each item: title, decided on, progress, satisfaction rate — no names)."""
-    return []
+    """The village's decided topics (议题): the result published, being carried out or done,
+    newest first, with the objection deadline while it is open, the implementation's
+    deadline and progress, and the satisfaction rate once rated. Titles and results are the
+    committee's public words; no proposer, owner's phone or rater is named."""
+    from points.deliberation import implementation, ratings
+    from points.deliberation.models import Topic, TopicStatus
+
+    shown = (TopicStatus.PUBLISHED, TopicStatus.IMPLEMENTING, TopicStatus.DONE)
+    topics = session.scalars(
+        select(Topic)
+        .where(Topic.village_id == village.id, Topic.status.in_(shown))
+        .order_by(Topic.status_changed_at.desc(), Topic.id.desc())
+        .limit(BOARD_TOPICS)
+    )
+    at, out = now(), []
+    for t in topics:
+        notes = implementation.progress(session, t.id)
+        tally = ratings.tally(session, t) if t.status == TopicStatus.DONE else None
+        in_window = t.objection_deadline is not None and at < t.objection_deadline
+        out.append(
+            {
+                "title": t.title,
+                "status": t.status.value,
+                "result": t.result,
+                "published_at": _iso(t.published_at),
+                "objection_deadline": _iso(t.objection_deadline) if in_window else None,
+                "deadline": t.deadline.isoformat() if t.deadline else None,
+                "overdue": t.status == TopicStatus.IMPLEMENTING
+                and t.deadline is not None
+                and t.deadline < village_today(village),
+                "progress_notes": len(notes),
+                "last_progress_at": _iso(notes[-1].at) if notes else None,
+                "ratings": tally.as_dict() if tally is not None else None,
+            }
+        )
+    return out
 
 
 @dataclass

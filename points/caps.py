@@ -15,7 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from points.errors import DomainError
-from points.models import EntryKind, LedgerEntry, Rule, RuleVersion, Village
+from points.models import (
+    OPEN_AWARD_STATUSES,
+    Award,
+    EntryKind,
+    LedgerEntry,
+    Rule,
+    RuleVersion,
+    Village,
+)
 from points.villages import village_zone
 
 
@@ -54,8 +62,6 @@ def confirmed_this_month(
     """The resident's confirmed points under the rule, each counted in the month it was
     earned: an award's points in the month the award was made (not when its objection
     window ended), a correction in the month of what it reverses."""
-    from points.models import Award  # noqa: PLC0415
-
     award = aliased(Award)
     reversed_entry = aliased(LedgerEntry)
     reversed_award = aliased(Award)
@@ -91,10 +97,19 @@ def confirmed_this_month(
 def pending_this_month(
     session: Session, *, rule: Rule, resident_id: int, start: datetime, end: datetime
 ) -> int:
-    """Points of awards made in the month and not yet in the ledger."""
-    from points.awards import pending_points_for_cap  # noqa: PLC0415  (awards imports caps)
-
-    return pending_points_for_cap(session, rule=rule, resident_id=resident_id, start=start, end=end)
+    """Points of the resident's awards under ``rule`` made in [start, end) and not yet in the
+    ledger (pending, published or held)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Award.amount), 0)).where(
+            Award.rule_id == rule.id,
+            Award.resident_id == resident_id,
+            Award.status.in_(OPEN_AWARD_STATUSES),
+            Award.amount > 0,
+            Award.created_at >= start,
+            Award.created_at < end,
+        )
+    )
+    return int(total or 0)
 
 
 def check_monthly_cap(

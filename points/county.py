@@ -21,6 +21,7 @@ from points.deliberation.county import TOTALLED as TOPIC_TOTALLED
 from points.deliberation.county import add_topic_figures
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.models import County, User, Village
+from points.sheets import xlsx_row
 from points.tallies import MonthFigures, local_month, month_figures
 from points.villages import clean_place
 
@@ -233,8 +234,8 @@ def table_xlsx(table: CountyTable, headers: list[str], total_label: str) -> byte
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(f"{table.month:%Y-%m}")
-    sheet.append([f"{table.county.name} {table.month:%Y-%m}"])
-    sheet.append(headers)
+    sheet.append(xlsx_row(sheet, [f"{table.county.name} {table.month:%Y-%m}"]))
+    sheet.append(xlsx_row(sheet, headers))
 
     def cells(label: list, f: MonthFigures) -> list:
         return [
@@ -258,8 +259,8 @@ def table_xlsx(table: CountyTable, headers: list[str], total_label: str) -> byte
         ]
 
     for row in table.rows:
-        sheet.append(cells([row.village.code, row.village.name], row.figures))
-    sheet.append(cells(["", total_label], table.totals))
+        sheet.append(xlsx_row(sheet, cells([row.village.code, row.village.name], row.figures)))
+    sheet.append(xlsx_row(sheet, cells(["", total_label], table.totals)))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -67,8 +67,9 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count(Village.id)))
 
 
-def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Village:
-    """Load the demo village. The caller checks the database is empty and commits."""
+def seed_points(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Village:
+    """The demo village's points side: households, residents, logins, the rule book, awards
+    and a meeting. The whole demo (with the shop and the county) is :func:`app.demo.seed_demo`."""
     rng = random.Random(20260305)
     village = villages.create_village(
         session, code=DEMO_CODE, name="示范村", county_name="某县", town_name="某镇"
@@ -152,10 +153,6 @@ def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Villa
     from points.deliberation.demo import seed_topics  # noqa: PLC0415
 
     seed_topics(session, village, DEMO_PASSWORD)
-    from store.demo import seed_store  # noqa: PLC0415  (the shop builds on points)
-
-    seed_store(session, village)
-    seed_demo_county(session, village)
     return village
 
 

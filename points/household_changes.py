@@ -18,6 +18,7 @@ from points import audit, ledger, residents
 from points.errors import ValidationFailed
 from points.household_models import ChangeKind, HouseholdChange
 from points.models import EntryKind, Household, LedgerEntry, Resident, ResidentStatus
+from points.picker import clean_ids
 
 SOURCE = "household_change"
 
@@ -42,7 +43,7 @@ def _clean_points(points) -> int:
 
 
 def _members(session: Session, household: Household, resident_ids) -> list[Resident]:
-    ids = list(dict.fromkeys(int(i) for i in resident_ids or []))
+    ids = clean_ids(resident_ids)
     if not ids:
         raise ValidationFailed({"resident_ids": "choose at least one member"})
     people = list(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -40,10 +39,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from points import tallies
+from points.board_models import LedgerAnchor
 from points.clock import now
 from points.db import DirectStatement, attach_inserted, begin_write, insert_values
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
-from points.models import EntryKind, Household, LedgerAnchor, LedgerEntry, RuleVersion
+from points.models import EntryKind, Household, LedgerEntry, RuleVersion
 
 GENESIS = "0" * 64
 
@@ -526,7 +526,7 @@ def _rows(session: Session, village_id: int | None) -> Iterator[tuple]:
 
 class _AllLegacy(dict):  # every household's anchor is past its last entry
     def get(self, hid, default=None):
-        return (math.inf, None)
+        return (float("inf"), None)
 
 
 def _anchors(session: Session, village_id: int | None, problems: list) -> dict[int, tuple]:

@@ -597,11 +597,3 @@ class Objection(Base):
 
     def __repr__(self) -> str:
         return f"<Objection {self.id} {self.status}>"
-
-
-from points.board_models import BoardSettings, LedgerAnchor, Posting  # noqa: E402,F401
-from points.deliberation.models import Topic  # noqa: E402,F401
-from points.event_models import Attendance, Event  # noqa: E402,F401  (registers the tables)
-from points.household_models import HouseholdChange  # noqa: E402,F401
-from points.tally_models import ResidentMonth, VillageMonthTally  # noqa: E402,F401
-from points.upload_models import Upload  # noqa: E402,F401

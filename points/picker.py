@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from points import events, residents
+from points.errors import ValidationFailed
+from points.inputs import MAX_ID
 from points.models import Group, Household, Resident, ResidentStatus
 
 MAX_RESULTS = 300
@@ -83,9 +85,23 @@ def at_event(session: Session, village_id: int, event_id: int) -> list[Pick]:
     return _picks([by_id[i] for i in dict.fromkeys(ids) if i in by_id])
 
 
+def clean_ids(values) -> list[int]:
+    """Ids sent by a form: whole numbers the database can hold, each once, in order."""
+    ids = []
+    for value in values or []:
+        text = str(value).strip()
+        if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= MAX_ID:
+            raise ValidationFailed({"resident_ids": "not a resident"})
+        ids.append(int(text))
+    return list(dict.fromkeys(ids))
+
+
 def chosen(session: Session, village_id: int, ids) -> list[Pick]:
     """The residents of these ids (active, of the village), to show a choice again."""
-    clean = [int(i) for i in ids if str(i).isdigit()][:MAX_RESULTS]
+    try:
+        clean = clean_ids(ids)[:MAX_RESULTS]
+    except ValidationFailed:
+        return []
     if not clean:
         return []
     stmt = _active(village_id).where(Resident.id.in_(clean)).order_by(Resident.id)

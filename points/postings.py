@@ -22,10 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from points import ledger
+from points.board_models import Posting
 from points.clock import now
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.masking import masked_heads
-from points.models import Household, LedgerEntry, Posting, Village
+from points.models import Household, LedgerEntry, Village
 from points.tallies import local_month, month_bounds_in
 
 # Readable over the phone: no 0/O, 1/I/L, U/V pairs that sound or look alike.

@@ -34,6 +34,7 @@ from points.models import (
     Village,
 )
 from points.residents import lock_resident
+from points.sheets import xlsx_row
 
 ANONYMOUS = "已匿名"  # the name an anonymised resident gets, with the id after it
 EXPORT_ACTION = "personal_data.export"
@@ -318,25 +319,20 @@ def personal_data_xlsx(data: dict[str, Any], titles: dict[str, str]) -> bytes:
     formula (a note typed as "=HYPERLINK(...)" stays that text)."""
     from openpyxl import Workbook  # noqa: PLC0415  (only when someone downloads)
 
-    from points.xlsx import safe_cell  # noqa: PLC0415
-
     book = Workbook(write_only=True)
-
-    def row(sheet, values: list[Any]) -> list:
-        return [safe_cell(sheet, value) for value in values]
 
     for section in ("resident", "household"):
         sheet = book.create_sheet(titles.get(section, section)[:31])
         for key, value in data[section].items():
-            sheet.append(row(sheet, [titles.get(key, key), value]))
+            sheet.append(xlsx_row(sheet, [titles.get(key, key), value]))
     for section in ("ledger", "awards", "attendance"):
         sheet = book.create_sheet(titles.get(section, section)[:31])
         items = data[section]
         if items:
             keys = list(items[0])
-            sheet.append(row(sheet, [titles.get(k, k) for k in keys]))
+            sheet.append(xlsx_row(sheet, [titles.get(k, k) for k in keys]))
             for item in items:
-                sheet.append(row(sheet, [item[k] for k in keys]))
+                sheet.append(xlsx_row(sheet, [item[k] for k in keys]))
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

@@ -24,6 +24,7 @@ from points import audit, residents, tallies, xlsx
 from points.clock import now
 from points.errors import DomainError
 from points.models import Group, Household, Resident, ResidentStatus
+from points.sheets import xlsx_row
 from points.villages import get_or_create_group
 
 MAX_ROWS = 10000
@@ -141,7 +142,7 @@ def template() -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")
-    sheet.append([xlsx.safe_cell(sheet, label) for _, label in COLUMNS])
+    sheet.append(xlsx_row(sheet, [label for _, label in COLUMNS]))
     import io  # noqa: PLC0415
 
     out = io.BytesIO()

@@ -184,12 +184,12 @@ def _book(rows: list[list]) -> bytes:
 
     from openpyxl import Workbook  # noqa: PLC0415
 
-    from points.xlsx import safe_cell  # noqa: PLC0415
+    from points.sheets import xlsx_row  # noqa: PLC0415
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("积分细则")
     for row in [[h for h, _ in EXPORT_COLUMNS], *rows]:
-        sheet.append([safe_cell(sheet, v) for v in row])
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from points import audit
 from points.errors import DuplicateCode, NotFound, ValidationFailed
+from points.inputs import MAX_ID, check_date, whole_number
 from points.models import Rule, RuleUnit, RuleVersion
 
 CATEGORIES = (
@@ -50,9 +51,11 @@ def _as_int(value, field: str, errors: dict[str, str]) -> int | None:
     if isinstance(value, bool):
         errors[field] = "must be a whole number"
         return None
+    if isinstance(value, str):
+        value = whole_number(value)
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors[field] = "must be a whole number"
         return None
     if isinstance(value, float) and value != number:
@@ -82,6 +85,8 @@ def clean_terms(data: dict) -> RuleTerms:
     cap = _as_int(data.get("monthly_cap"), "monthly_cap", errors)
     if cap is not None and cap <= 0:
         errors["monthly_cap"] = "a positive number, or empty for no cap"
+    elif cap is not None and cap > MAX_ID:
+        errors["monthly_cap"] = "out of range"
     adopted_ref = str(data.get("adopted_ref") or "").strip()
     if len(adopted_ref) > 200:
         errors["adopted_ref"] = "at most 200 characters"
@@ -140,6 +145,7 @@ def create_rule(
     effective_from: date,
     by_id: int | None,
 ) -> Rule:
+    check_date(effective_from, "effective_from")
     code = (code or "").strip()
     if not CODE_RE.match(code):
         raise ValidationFailed({"code": "1-32 letters, digits, - or _"})
@@ -164,6 +170,7 @@ def revise_rule(
     session: Session, rule: Rule, *, terms: RuleTerms, effective_from: date, by_id: int | None
 ) -> RuleVersion:
     """A new version of the rule's terms, in force from ``effective_from``."""
+    check_date(effective_from, "effective_from")
     if effective_from < rule.latest.effective_from:
         raise ValidationFailed({"effective_from": "not before the latest version's date"})
     before = _terms_dict(_version_terms(rule.latest))

@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from points.clock import now
 from points.db import DirectStatement, begin_write
-from points.models import (  # models first: it registers the event and tally tables
+from points.event_models import Event
+from points.models import (
     OPEN_AWARD_STATUSES,
     Award,
     EntryKind,
-    Event,
     Household,
     LedgerEntry,
     Objection,

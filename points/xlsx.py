@@ -1,8 +1,6 @@
-"""Writing and reading .xlsx workbooks: the one place that makes text cells safe.
-
-Every workbook the village prints starts with a title row (village, period, printed at).
-A text cell is always written as text: a value such as ``=HYPERLINK("http://x","y")``
-(or one starting with + - @) is typed a string and quote-prefixed, never a formula.
+"""The village office's workbooks: written with a title row (village, period, printed at)
+and every cell through :func:`points.sheets.xlsx_row` (a text such as
+``=HYPERLINK("http://x","y")`` stays text, never a formula), and read back for imports.
 openpyxl (13 MB) is imported only when a workbook is written or read.
 """
 
@@ -13,22 +11,7 @@ import zipfile
 from datetime import date, datetime
 
 from points.errors import ValidationFailed
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(sheet, value):
-    """A write-only cell holding ``value``; text stays text whatever it starts with."""
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-    return cell
+from points.sheets import xlsx_row
 
 
 def workbook(
@@ -45,10 +28,10 @@ def workbook(
         heading.append(period)
     if printed:
         heading.append(printed)
-    sheet.append([safe_cell(sheet, v) for v in heading])
-    sheet.append([safe_cell(sheet, h) for h in headers])
+    sheet.append(xlsx_row(sheet, heading))
+    sheet.append(xlsx_row(sheet, headers))
     for row in rows:
-        sheet.append([safe_cell(sheet, v) for v in row])
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

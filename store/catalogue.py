@@ -9,9 +9,12 @@ from sqlalchemy import ARRAY, JSON, Integer, Row, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from points import audit
-from points.db import DirectStatement, begin_write
+from points.db import DirectStatement
 from points.errors import NotFound, ValidationFailed
+from points.inputs import whole_number
+from store import stock as stock_service
 from store.errors import DuplicateItemName
+from store.locks import lock_items  # noqa: F401  (callers take it from here too)
 from store.models import Item
 
 ITEM_FIELDS = [
@@ -36,11 +39,7 @@ def _int(value: Any, field: str, errors: dict[str, str], *, low: int, high: int,
         errors[field] = "must be a whole number"
         return None
     if isinstance(value, str):
-        value = value.strip()
-        if not value.lstrip("-").isdigit():
-            errors[field] = "must be a whole number"
-            return None
-        value = int(value)
+        value = whole_number(value)
     if not isinstance(value, int):
         errors[field] = "must be a whole number"
         return None
@@ -109,8 +108,6 @@ def create_item(
     by_id: int | None,
 ) -> Item:
     """A new item; an opening ``stock`` is posted as a purchase movement."""
-    from store import stock as stock_service  # noqa: PLC0415  (stock imports catalogue)
-
     fields = clean_item(data)
     errors: dict[str, str] = {}
     opening = _int(stock, "stock", errors, low=0, high=100_000, optional=True) or 0
@@ -183,22 +180,6 @@ def low_stock(session: Session, village_id: int) -> list[Item]:
         Item.stock <= Item.low_stock_threshold,
     )
     return list(session.scalars(stmt.order_by(Item.stock, Item.name)))
-
-
-def lock_items(session: Session, village_id: int, item_ids: Iterable[int]) -> dict[int, Item]:
-    """Load items for a stock change, locked in id order (PostgreSQL ``FOR UPDATE``).
-
-    On SQLite the write transaction begins here (the database's one write lock).
-    The fixed order keeps two transactions that lock several items from deadlocking.
-    """
-    ids = sorted(set(item_ids))
-    if not ids:
-        return {}
-    stmt = select(Item).where(Item.id.in_(ids), Item.village_id == village_id).order_by(Item.id)
-    begin_write(session)
-    if session.connection().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Item)
-    return {i.id: i for i in session.scalars(stmt.execution_options(populate_existing=True))}
 
 
 _ITEMS = Item.__table__

@@ -24,6 +24,7 @@ from points.caps import zone_month_bounds
 from points.clock import now
 from points.db import DirectStatement, insert_values
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
+from points.inputs import check_date
 from points.models import (
     EntryKind,
     Household,
@@ -544,6 +545,7 @@ class DayReport:
 
 def day_report(session: Session, village: Village, day: date) -> DayReport:
     """日结: the day's orders, points redeemed and stock out by item (village time)."""
+    check_date(day, "day")
     start, end = day_bounds(village, day)
     orders = list(
         session.scalars(

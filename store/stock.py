@@ -13,8 +13,8 @@ from sqlalchemy.orm.util import identity_key
 from points.clock import now
 from points.db import DirectStatement, attach_inserted, begin_write, insert_values
 from points.errors import NotFound, ValidationFailed
-from store.catalogue import lock_items
 from store.errors import NegativeStock
+from store.locks import lock_items
 from store.models import Funding, Item, MovementKind, StockMovement
 
 # Kinds a person posts by hand, and the sign each allows.

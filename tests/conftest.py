@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app import create_app
-from points import clock, ledger, residents, users, villages
+from points import clock, events, ledger, residents, users, villages
 from points.db import READ_ONLY, Database, make_engine
 from points.models import Role
 from tests.dbutil import database_url_for_tests, reset_database
+from tests.eventutil import make_event, make_rule
 
 PRODUCTION_PASSWORD_METHOD = users.PASSWORD_METHOD
 users.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for tests; production uses scrypt
@@ -143,6 +144,16 @@ def village(make_village):
 @pytest.fixture
 def other_village(make_village):
     return make_village("other", name="邻村")
+
+
+@pytest.fixture
+def open_meeting(session, village, fixed_clock):
+    """A village with an open meeting, committed: the rule YS01 (5 points a time), the event
+    09:30-11:30 (Asia/Shanghai) on 2 November 2026, opened at the fixed clock's 10:00."""
+    event = make_event(session, village, make_rule(session, village, points=5))
+    events.open_event(session, event, by_id=None)
+    session.commit()
+    return event
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.admin.forms import (
     StatusForm,
     UserForm,
 )
-from app.awards_web import confirm_lazily
+from app.awards.shared import confirm_lazily
 from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
 from app.ops import autobackup

@@ -8,7 +8,7 @@ from marshmallow import fields
 from app.api import bp
 from app.api.common import Body, endpoint, iso
 from app.api.serializers import user_dict
-from app.awards_web import confirm_lazily
+from app.awards.shared import confirm_lazily
 from app.db import get_session
 from app.ratelimits import LoginAttempt
 from app.security import bearer_token, require_role

@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from app.api import bp
 from app.api.common import Body, ListQuery, Query, binary, endpoint, id_field, list_response
 from app.api.serializers import award_dict, ledger_entry_dict, objection_dict
-from app.awards_web import confirm_lazily, store_photo_base64, uploads_dir
+from app.awards.shared import confirm_lazily, store_photo_base64, uploads_dir
 from app.db import get_session
 from app.security import STAFF, require_resident, require_role
 from points import access, awards, evidence, expiry, residents, rules

@@ -8,6 +8,7 @@ to the view, commits once when the view succeeds, stores the response for an
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import get_session
 from points import idempotency
 from points.errors import ValidationFailed
+from points.inputs import BAD_DATE, date_in_range
 
 # marshmallow's own messages, mapped to the message ids the catalogue translates.
 _MARSHMALLOW_MESSAGES = {
@@ -60,22 +62,30 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
         raise ValidationFailed({k: _first_message(v) for k, v in messages.items()}) from None
-    out_of_range = [name for name, value in loaded.items() if not _fits_int32(value)]
+    out_of_range = {name: _range_problem(value) for name, value in loaded.items()}
+    out_of_range = {name: problem for name, problem in out_of_range.items() if problem}
     if out_of_range:
-        raise ValidationFailed({name: "out of range" for name in out_of_range})
+        raise ValidationFailed(out_of_range)
     return loaded
 
 
+def _range_problem(value: Any) -> str | None:
+    """Whole numbers fit the database's integer columns and dates the supported years
+    (also inside lists and objects); the message id of the first that does not, or None."""
+    if isinstance(value, date):  # a datetime too
+        return None if date_in_range(value) else BAD_DATE
+    if isinstance(value, list | tuple | dict):
+        for item in value.values() if isinstance(value, dict) else value:
+            problem = _range_problem(item)
+            if problem:
+                return problem
+        return None
+    return None if _fits_int32(value) else "out of range"
+
+
 def _fits_int32(value: Any) -> bool:
-    """Whole numbers (also inside lists and objects) fit the database's integer columns."""
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return INT32_BOUNDS[0] <= value <= INT32_BOUNDS[1]
-    if isinstance(value, list | tuple):
-        return all(_fits_int32(v) for v in value)
-    if isinstance(value, dict):
-        return all(_fits_int32(v) for v in value.values())
     return True
 
 

@@ -8,7 +8,7 @@ from marshmallow import fields
 from app.api import bp
 from app.api.common import Body, ListQuery, endpoint, list_response
 from app.api.serializers import household_brief, household_detail, ledger_entry_dict
-from app.awards_web import confirm_lazily
+from app.awards.shared import confirm_lazily
 from app.db import get_session
 from app.security import STAFF, require_role
 from points import access, ledger, residents

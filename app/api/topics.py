@@ -17,7 +17,7 @@ from app.api.common import (
     list_response,
 )
 from app.api.events import event_dict
-from app.awards_web import store_photo_base64
+from app.awards.shared import store_photo_base64
 from app.db import get_session
 from app.security import STAFF, current_village, require_resident, require_role
 from points.deliberation import (

@@ -12,10 +12,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from points.inputs import MAX_ID
+
 
 class ReportForm(FlaskForm):
     # Chosen with the resident picker (search, then one radio button), not a long dropdown.
-    resident_id = IntegerField(_l("Resident"), validators=[InputRequired()])
+    resident_id = IntegerField(
+        _l("Resident"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
     rule_id = SelectField(_l("Rule"), coerce=int, validators=[InputRequired()])
     quantity = IntegerField(
         _l("Times, or hours for per-hour rules"),
@@ -51,7 +55,9 @@ class DecisionForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    entry_id = IntegerField(_l("Entry number"), validators=[InputRequired(), NumberRange(min=1)])
+    entry_id = IntegerField(
+        _l("Entry number"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 

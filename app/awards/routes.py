@@ -18,7 +18,7 @@ from app.awards.forms import (
     ReportForm,
     RuleTermsForm,
 )
-from app.awards_web import confirm_lazily, discard_unsaved_photos, store_photo_bytes
+from app.awards.shared import confirm_lazily, discard_unsaved_photos, store_photo_bytes
 from app.db import get_session
 from app.errors import message_for
 from app.forms import apply_domain_error, commit_or_errors, invalid_status
@@ -26,6 +26,7 @@ from app.security import require_resident, require_role
 from app.timeutil import village_today
 from points import awards, expiry, picker, postings, residents, rule_import, rules
 from points.errors import DomainError
+from points.inputs import id_value
 from points.models import AwardStatus, Role
 
 bp = Blueprint("awards", __name__)
@@ -253,7 +254,7 @@ def claim():
 @bp.route("/ledger/correct", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def correct():
-    form = CorrectionForm(entry_id=request.args.get("entry", type=int))
+    form = CorrectionForm(entry_id=request.args.get("entry", type=id_value))
     status = invalid_status(form)
     if form.validate_on_submit():
         fix, status = commit_or_errors(

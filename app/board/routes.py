@@ -12,10 +12,12 @@ from app.db import get_session
 from app.ratelimits import public_check_limits
 from app.security import STAFF, require_role
 from app.timeutil import local_time
+from app.topics import labels as topic_labels
 from points import board, fair_access, honours, postings, qr, villages
 from points.board_models import DeductionDisplay
 from points.errors import DomainError
 from points.models import Role
+from points.sheets import xlsx_row
 
 bp = Blueprint("board", __name__)
 
@@ -44,6 +46,7 @@ def public(code: str):
         b=data,
         lt=lambda value, fmt="%m-%d %H:%M": local_time(value, village, fmt),
         iso_local=lambda text, fmt="%m-%d %H:%M": _iso_local(text, village, fmt),
+        topic_status=topic_labels.STATUS,
     )
 
 
@@ -184,12 +187,7 @@ def posting_xlsx(posting_id: int):
     ]
     rows.append([_("Verification code"), postings.format_code(posting.code)])
     for values in rows:
-        sheet.append([None] * len(values))
-        for col, value in enumerate(values, 1):
-            cell = sheet.cell(row=sheet.max_row, column=col)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text: "=..." is never a formula
+        sheet.append(xlsx_row(sheet, values))  # text stays text: "=..." is never a formula
     buf = io.BytesIO()
     book.save(buf)
     response = Response(

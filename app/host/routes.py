@@ -30,7 +30,9 @@ from app.timeutil import local_time
 from points import card_sheet, cards, events, qr, rules, villages
 from points.errors import DomainError
 from points.event_models import Attendance, EventKind
+from points.inputs import id_value
 from points.models import Role
+from points.sheets import csv_row, xlsx_row
 from points.villages import village_zone
 
 bp = Blueprint("host", __name__, url_prefix="/host")
@@ -234,7 +236,8 @@ def attendance_csv(event_id: int):
     event = _event(event_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerows(_export_rows(event, events.attendance_report(get_session(), event)))
+    for row in _export_rows(event, events.attendance_report(get_session(), event)):
+        writer.writerow(csv_row(row))
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=attendance-{event.id}.csv"
     return response
@@ -246,11 +249,10 @@ def attendance_xlsx(event_id: int):
     event = _event(event_id)
     from openpyxl import Workbook  # noqa: PLC0415  (13 MB, only for this export)
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "attendance"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("attendance")
     for row in _export_rows(event, events.attendance_report(get_session(), event)):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     buf = io.BytesIO()
     book.save(buf)
     response = Response(
@@ -272,8 +274,8 @@ def inline_svg(payload: str) -> Markup:
 def card_sheet_page():
     """A printable A4 sheet of cards: ?household=<id>, ?group=<id>, or the whole village."""
     session = get_session()
-    household_id = request.args.get("household", type=int)
-    group_id = request.args.get("group", type=int)
+    household_id = request.args.get("household", type=id_value)
+    group_id = request.args.get("group", type=id_value)
     number = (request.args.get("number") or "").strip()
     people = card_sheet.residents_for_sheet(
         session,

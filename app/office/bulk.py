@@ -15,6 +15,7 @@ from app.office import bp
 from app.security import require_role
 from points import awards, events, idempotency, picker, rules
 from points.errors import DomainError, NotFound
+from points.inputs import id_value
 from points.models import AwardStatus, Role
 from points.villages import list_groups
 
@@ -25,13 +26,22 @@ def rule_label(rule) -> str:
     return f"{rule.code} {v.title} ({v.points:+d} {unit})"
 
 
+def id_value_or_none(text: str) -> int | None:
+    try:
+        return id_value(text)
+    except ValueError:
+        return None
+
+
 def _candidates(session, village_id: int):
     by = request.args.get("by", "")
+    group_id = request.args.get("group_id", type=id_value)
+    event_id = request.args.get("event_id", type=id_value)
     try:
-        if by == "group" and request.args.get("group_id", "").isdigit():
-            return picker.in_group(session, village_id, int(request.args["group_id"]))
-        if by == "event" and request.args.get("event_id", "").isdigit():
-            return picker.at_event(session, village_id, int(request.args["event_id"]))
+        if by == "group" and group_id is not None:
+            return picker.in_group(session, village_id, group_id)
+        if by == "event" and event_id is not None:
+            return picker.at_event(session, village_id, event_id)
     except NotFound:
         return []
     if by == "search":
@@ -78,7 +88,8 @@ def bulk_award_submit():
         "resident_ids": ids,
     }
     people = picker.chosen(session, village.id, ids)
-    if not ids or not form["rule_id"].isdigit() or not form["quantity"].isdigit():
+    rule_id = id_value_or_none(form["rule_id"])
+    if not ids or rule_id is None or not form["quantity"].isdigit() or len(form["quantity"]) > 4:
         return _page(
             people, problem=_("Choose a rule and at least one resident."), status=400, form=form
         )
@@ -96,8 +107,8 @@ def bulk_award_submit():
         made = awards.bulk_award(
             session,
             village=village,
-            rule=rules.get_rule(session, village.id, int(form["rule_id"])),
-            resident_ids=[int(i) for i in ids if i.isdigit()],
+            rule=rules.get_rule(session, village.id, rule_id),
+            resident_ids=picker.clean_ids(ids),
             by=g.user,
             quantity=int(form["quantity"]),
             note=form["note"],

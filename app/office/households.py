@@ -73,17 +73,13 @@ def household_change(household_id: int):
                 )
         else:
             raise ValidationFailed({"kind": "split, merge or move"})
-    except (DomainError, ValueError) as exc:
+    except DomainError as exc:
         session.rollback()
         if isinstance(exc, ValidationFailed):
             problems = translate_fields(exc.fields)
-        elif isinstance(exc, DomainError):
-            problems = {"": message_for(exc.code)}
         else:
-            problems = {"resident_ids": _("Choose members of this household.")}
-        return _page(
-            household, problems, 400 if isinstance(exc, ValidationFailed | ValueError) else 409
-        )
+            problems = {"": message_for(exc.code)}
+        return _page(household, problems, exc.status)
     session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("office.household_changes_page", household_id=household.id))

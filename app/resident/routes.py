@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, render_template
 from flask_babel import gettext as _
 
-from app.awards_web import confirm_lazily
+from app.awards.shared import confirm_lazily
 from app.db import get_session, write_session
 from app.security import STAFF, require_resident, require_role
 from points import awards, honours, ledger, privacy

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields import SelectChoice
 
-from app.awards_web import upload_limits, uploads_dir
+from app.awards.shared import upload_limits, uploads_dir
 from app.db import get_session
 from app.errors import message_for
 from app.forms import commit_or_errors, invalid_status
@@ -30,6 +30,7 @@ from app.security import STAFF, require_role
 from app.shop.forms import DonationForm, ItemForm, NewItemForm, StockForm, VoidForm
 from points import access, cards, residents, rules
 from points.errors import DomainError, NotFound, ValidationFailed
+from points.inputs import id_value, whole_number
 from points.models import Resident, Role
 from points.villages import village_today
 from store import catalogue, donations, orders, photos, stock
@@ -105,8 +106,8 @@ def counter():
     card and spend the household's points. Cards come by POST (:func:`counter_card`)."""
     session = get_session()
     q = (request.args.get("q") or "").strip()
-    household_id = request.args.get("household", type=int)
-    resident_id = request.args.get("resident", type=int)
+    household_id = request.args.get("household", type=id_value)
+    resident_id = request.args.get("resident", type=id_value)
     ctx = {"card": "", "q": q, "matches": None, "error": None}
     if household_id is not None:
         household = residents.get_household(session, g.user.village_id, household_id)
@@ -155,7 +156,7 @@ def counter_redeem(household_id: int):
     token = request.form.get("token", "")
     if not 16 <= len(token) <= 64 or not set(token) <= TOKEN_CHARS:
         abort(400)
-    resident_id = request.form.get("resident_id", type=int)
+    resident_id = request.form.get("resident_id", type=id_value)
     if resident_id is not None:
         resident = residents.get_resident(session, g.user.village_id, resident_id)
         if resident.household_id != household.id:
@@ -170,8 +171,8 @@ def counter_redeem(household_id: int):
         item_id = key[4:]
         lines.append(
             {
-                "item_id": int(item_id) if item_id.isdecimal() else item_id,
-                "quantity": int(value) if value.isdecimal() else value,
+                "item_id": whole_number(item_id),
+                "quantity": whole_number(value),
             }
         )
     try:
@@ -379,7 +380,7 @@ def stocktake():
             raw = (request.form.get(f"count_{item.id}") or "").strip()
             if raw == "":
                 continue
-            counts[item.id] = int(raw) if raw.isdecimal() else raw
+            counts[item.id] = whole_number(raw)
         try:
             moves = stock.stocktake(
                 session,
@@ -431,7 +432,7 @@ def donation_new():
         for item in all_items:
             raw = (request.form.get(f"qty_{item.id}") or "").strip()
             if raw and raw != "0":
-                lines.append({"item_id": item.id, "quantity": int(raw) if raw.isdecimal() else raw})
+                lines.append({"item_id": item.id, "quantity": whole_number(raw)})
         if form.new_name.data:
             lines.append(
                 {

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.awards_web import store_photo_bytes, uploads_dir
+from app.awards.shared import store_photo_bytes, uploads_dir
 from app.db import get_session
 from app.errors import message_for
 from app.security import current_village, require_role

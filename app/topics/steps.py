@@ -8,7 +8,7 @@ from datetime import date
 from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from app.awards_web import store_photo_bytes
+from app.awards.shared import store_photo_bytes
 from app.security import current_village, require_resident, require_role
 from app.topics.routes import HOSTS, _on_behalf, bp, render_detail, run
 from points.deliberation import (

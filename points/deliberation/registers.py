@@ -14,6 +14,7 @@ from points.deliberation import ratings
 from points.deliberation.models import AgendaItem, Topic, TopicProgress, TopicStatus
 from points.event_models import Attendance, Event
 from points.models import Village
+from points.sheets import xlsx_row
 from points.villages import village_zone
 
 KINDS = ("collection", "research", "meetings", "implementation")
@@ -118,24 +119,18 @@ def text_cell(value):
 
 
 def write_xlsx(title: str, heading: str, headers: list[str], rows: list[list]) -> bytes:
-    """An .xlsx of one register. Every text cell is written as text: a leading = + - or @ is
-    never taken for a formula (the cell is typed a string and quote-prefixed)."""
+    """An .xlsx of one register; every text cell is written as text, never as a formula
+    (:func:`points.sheets.xlsx_row`)."""
     import io  # noqa: PLC0415
 
     from openpyxl import Workbook  # noqa: PLC0415  (13 MB, only when someone exports)
 
-    from points.xlsx import safe_cell  # noqa: PLC0415
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
-
-    def cell(value):
-        return safe_cell(sheet, value)
-
-    sheet.append([cell(heading)])
-    sheet.append([cell(h) for h in headers])
+    sheet.append(xlsx_row(sheet, [heading]))
+    sheet.append(xlsx_row(sheet, headers))
     for row in rows:
-        sheet.append([cell(v) for v in row])
+        sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

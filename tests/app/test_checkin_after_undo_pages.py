@@ -7,21 +7,15 @@ from sqlalchemy import func, select
 from points import events, ledger
 from points.event_models import Attendance
 from points.models import Role
-from tests.eventutil import card, make_event, make_rule
+from tests.eventutil import card
 
 SECRET = "test-key"
 
 
-def _open_meeting(session, village):
-    event = make_event(session, village, make_rule(session, village, points=5))
-    events.open_event(session, event, by_id=None)
-    return event
-
-
 def test_api_rescan_after_undo_checks_in_again_and_replays_stay_first(
-    client, session, village, make_user, make_resident, token_for, fixed_clock
+    client, session, village, make_user, make_resident, token_for, open_meeting
 ):
-    event = _open_meeting(session, village)
+    event = open_meeting
     resident = make_resident(village, name="张建国")
     h = token_for(make_user(village, roles=(Role.HOST,)))
     session.commit()
@@ -76,9 +70,9 @@ def test_api_rescan_after_undo_checks_in_again_and_replays_stay_first(
 
 
 def test_host_page_undo_then_rescan_shows_both_rows(
-    client, session, village, make_user, make_resident, login, fixed_clock
+    client, session, village, make_user, make_resident, login, open_meeting
 ):
-    event = _open_meeting(session, village)
+    event = open_meeting
     resident = make_resident(village, name="钱七")
     first = events.check_in(session, event=event, resident=resident, method="card", by_id=None)
     session.commit()

@@ -110,7 +110,7 @@ def test_seed_demo_into_empty_database_only(app, session, client):
 
 def test_demo_is_deterministic(session):
     """Two loads of the demo, each rolled back, give the same people in the same households."""
-    from points import demo
+    from app import demo
 
     def load_once():
         nested = session.begin_nested()

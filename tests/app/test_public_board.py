@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from points import awards, demo, honours, rules
+from app import demo
+from points import awards, honours, rules
 from points.models import Resident, Role
 
 BOARD_JSON = "/api/v1/public/villages/{}/board"
@@ -23,7 +24,15 @@ def test_board_needs_no_login_and_names_no_resident_of_the_demo(
     assert page.status_code == 200 and api.status_code == 200
     html, text = page.get_data(as_text=True), api.get_data(as_text=True)
     assert "示范村" in html and api.json["village"] == {"name": "示范村"}
-    assert api.json["topics"] == []
+    # decided topics: results posted, being carried out (with progress) and done (rated)
+    topics = api.json["topics"]
+    assert {t["status"] for t in topics} >= {"published", "implementing", "done"}
+    for t in topics:
+        assert not {"id", "owner", "proposers", "resident_id", "explanation"} & set(t)
+        assert t["title"] in html
+    rated = [t for t in topics if t["status"] == "done" and t["ratings"] and t["ratings"]["total"]]
+    assert rated and 0 <= rated[0]["ratings"]["rate"] <= 1
+    assert "满意率" in html
     people = session.scalars(select(Resident).where(Resident.village_id == village.id)).all()
     assert len(people) > 20
     shown = 0

@@ -17,19 +17,17 @@ def _entries(session, household_id):
     return [(e.kind.value, e.amount, e.source_id, e.reverses_id is not None) for e in rows]
 
 
-@pytest.fixture
-def meeting(session, village, fixed_clock):
-    rule = make_rule(session, village, points=5)
-    event = make_event(session, village, rule, start=fixed_clock.now - timedelta(minutes=10))
-    events.open_event(session, event, by_id=None)
-    return event
-
-
-def test_scanned_again_after_an_undo_is_a_new_check_in(session, village, make_resident, meeting):
+def test_scanned_again_after_an_undo_is_a_new_check_in(
+    session, village, make_resident, open_meeting
+):
     resident = make_resident(village)
-    first = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
+    first = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
     events.undo_checkin(session, attendance=first.attendance, reason="扫错了卡", by_id=None)
-    again = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
+    again = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
     assert again.created and again.attendance.id != first.attendance.id
     assert again.attendance.points_awarded == 5 and again.attendance.undone_at is None
     # awarded 5, reversed, awarded 5 again: balance 5, chain verifies
@@ -40,11 +38,13 @@ def test_scanned_again_after_an_undo_is_a_new_check_in(session, village, make_re
     ]
     assert resident.household.balance == 5 and ledger.verify(session).ok
     # a third scan finds the new check-in: nothing more
-    third = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
+    third = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
     assert not third.created and third.attendance.id == again.attendance.id
     assert resident.household.balance == 5
     # the undone row stays, with its reason, beside the new one
-    rows = events.attendance_report(session, meeting)
+    rows = events.attendance_report(session, open_meeting)
     assert [(a.id, a.undo_reason, a.points_awarded) for a in rows.rows] == [
         (first.attendance.id, "扫错了卡", 0),
         (again.attendance.id, "", 5),
@@ -52,11 +52,15 @@ def test_scanned_again_after_an_undo_is_a_new_check_in(session, village, make_re
     assert rows.checked_in == 1
 
 
-def test_the_new_check_in_can_be_undone_too(session, village, make_resident, meeting):
+def test_the_new_check_in_can_be_undone_too(session, village, make_resident, open_meeting):
     resident = make_resident(village)
-    first = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
+    first = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
     events.undo_checkin(session, attendance=first.attendance, reason="扫错了卡", by_id=None)
-    again = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
+    again = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
     events.undo_checkin(session, attendance=again.attendance, reason="又扫错了", by_id=None)
     assert [e[:2] for e in _entries(session, resident.household_id)] == [
         ("award", 5),
@@ -152,13 +156,17 @@ def test_volunteer_checked_in_again_after_an_undo_checks_out_from_the_new_time(
     assert resident.household.balance == 4 and ledger.verify(session).ok
 
 
-def test_the_database_allows_one_active_attendance_only(session, village, make_resident, meeting):
+def test_the_database_allows_one_active_attendance_only(
+    session, village, make_resident, open_meeting
+):
     from sqlalchemy.exc import IntegrityError
 
     resident = make_resident(village)
-    first = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
+    first = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
     twin = Attendance(
-        event_id=meeting.id,
+        event_id=open_meeting.id,
         resident_id=resident.id,
         household_id=resident.household_id,
         method="card",
@@ -173,18 +181,20 @@ def test_the_database_allows_one_active_attendance_only(session, village, make_r
     with session.begin_nested():
         session.add(twin)
         session.flush()  # with the first undone, a second row is allowed
-    rows = session.scalars(select(Attendance).where(Attendance.event_id == meeting.id)).all()
+    rows = session.scalars(select(Attendance).where(Attendance.event_id == open_meeting.id)).all()
     assert len(rows) == 2
 
 
 def test_search_shows_an_undone_resident_as_not_checked_in(
-    session, village, make_resident, meeting
+    session, village, make_resident, open_meeting
 ):
     resident = make_resident(village, name="王建国")
-    first = events.check_in(session, event=meeting, resident=resident, method="card", by_id=None)
-    assert events.search_for_event(session, meeting, "王建国")[0]["checked_in"] is True
+    first = events.check_in(
+        session, event=open_meeting, resident=resident, method="card", by_id=None
+    )
+    assert events.search_for_event(session, open_meeting, "王建国")[0]["checked_in"] is True
     events.undo_checkin(session, attendance=first.attendance, reason="扫错了卡", by_id=None)
-    assert events.search_for_event(session, meeting, "王建国")[0]["checked_in"] is False
+    assert events.search_for_event(session, open_meeting, "王建国")[0]["checked_in"] is False
 
 
 @pytest.mark.concurrency

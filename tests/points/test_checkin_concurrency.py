@@ -3,7 +3,7 @@ while queued scans arrive."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from threading import Barrier, Event
 
 import pytest
@@ -55,7 +55,7 @@ def test_24_parallel_scans_of_one_card_award_once(real_db):
                 client_id=f"phone-{i}",
                 by_id=None,
                 offline=i % 2 == 0,
-                scanned_at=datetime.now(UTC) if i % 2 == 0 else None,
+                scanned_at=now() if i % 2 == 0 else None,
             )
             return result.created, result.attendance.checked_in_at
 
@@ -138,12 +138,14 @@ def _volunteer_event_under_way(s, village, title):
     return event
 
 
-def test_closing_a_volunteer_event_while_queued_scans_arrive(real_db):
+def test_closing_a_volunteer_event_while_queued_scans_arrive(real_db, fixed_clock):
     """A close settles the volunteers checked in, while 40 queued scans (made an hour and
     55 minutes before the close) arrive: a scan takes the event's lock (shared) and then its
     household's, the close the event's and then each household's. No scan waits on the close
     in a circle; each is settled once, by the close or on arrival after it, for the same
-    three half hours."""
+    three half hours. The clock is pinned: the event starts two hours before now, and
+    just after a month's end (village time) its check-ins and its awards would fall in two
+    months, each counting its participants."""
     with real_db.session() as s, s.begin():
         v = villages.create_village(s, code="conc-close", name="并发收工村")
         people = [

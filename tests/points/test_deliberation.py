@@ -470,7 +470,7 @@ def test_settings_defaults_and_checks(session, w, other_village):
 
 
 def test_demo_village_has_topics_at_every_step(session, fixed_clock):
-    from points import demo
+    from app import demo
     from points.deliberation.models import Topic
 
     village = demo.seed_demo(session)

@@ -10,8 +10,10 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from points import events, ledger
-from points.db import _CURSOR, DirectStatement, begin_write, make_engine
+from points.db import DirectStatement, begin_write, make_engine
+from points.db_direct import _CURSOR
 from points.event_models import EventStatus
+from points.events import subjects
 from points.models import EntryKind, Household, LedgerEntry
 from store import catalogue
 from tests.eventutil import make_event, make_rule
@@ -26,8 +28,8 @@ def test_rows_and_their_types_are_the_ones_sqlalchemy_reads(
     params = {"event_id": event.id, "resident_id": resident.id}
     conn = session.connection()
 
-    direct = events._SCAN_SUBJECTS.all(conn, params)
-    through_sqlalchemy = conn.execute(events._SCAN_SUBJECTS.statement, params).all()
+    direct = subjects._SCAN_SUBJECTS.all(conn, params)
+    through_sqlalchemy = conn.execute(subjects._SCAN_SUBJECTS.statement, params).all()
 
     assert [tuple(r) for r in direct] == [tuple(r) for r in through_sqlalchemy]
     row = direct[0]

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from points import events, ledger
-from points.errors import ValidationFailed
+from points.errors import NotFound, ValidationFailed
 from points.event_models import EventStatus
 from points.models import RuleUnit
 from tests.eventutil import make_event, make_rule
@@ -85,7 +85,7 @@ def test_other_village_resident_cannot_check_in(session, village, other_village,
     rule = make_rule(session, village)
     event = make_event(session, village, rule)
     events.open_event(session, event, by_id=None)
-    with pytest.raises(events.NotFound):
+    with pytest.raises(NotFound):
         events.check_in(
             session,
             event=event,
