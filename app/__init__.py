@@ -152,6 +152,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.host.attend import bp as attend_bp
     from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
+    from app.office import bp as office_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
     from app.topics.routes import bp as topics_bp
@@ -173,6 +174,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(office_bp)
     views.register(app)
     assets.register(app)
     errors.register(app)

@@ -57,6 +57,7 @@ MESSAGES: dict[str, Any] = {
     "already_objected": _l("You have already objected to this award."),
     "objection_closed": _l("This objection has already been decided."),
     "import_failed": _l("The sheet has errors; nothing was imported."),
+    "invalid_rows": _l("Some rows of the sheet have errors; nothing was imported."),
     "event_not_open": _l("The event is not open for check-in."),
     "invalid_transition": _l("This cannot move to that state from its current one."),
     "in_objection_window": _l(

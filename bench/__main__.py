@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from bench import bare, dataset
+from bench import roster as roster_bench
 from points import ledger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -683,6 +684,7 @@ def main() -> None:
             connections=args.connections,
             tmp=tmp,
         )
+    roster_bench.run(report, tmp, fresh_database)  # a 5,000-row roster import (issue 18)
     if village:
         url = f"sqlite:///{tmp / 'pages.db'}"
         fresh_database(url)

@@ -208,6 +208,11 @@ class Resident(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when name and phone were replaced (points.privacy.anonymise).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # From the roster (花名册): 男/女, year of birth, 与户主关系, the 身份证号's last 4 only.
+    sex: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    id_last4: Mapped[str] = mapped_column(String(4), default="", server_default="")
 
     household: Mapped[Household] = relationship(back_populates="members")
 

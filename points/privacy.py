@@ -145,8 +145,8 @@ def anonymise(
     """Replace the resident's name and phone, close their login, remove their evidence
     photos and scrub their name from the audit log's snapshots and the stored idempotent
     replies. Returns the photos removed. Free text typed by staff (notes, reasons) is kept
-    as typed: a ledger entry's note is in its hash.
-    (No birth year is stored yet; when the roster import keeps one, clear it here too.)"""
+    as typed: a ledger entry's note is in its hash. The roster's birth year, sex, relation
+    and id number's last four go too."""
     resident = lock_resident(session, resident)
     if resident.anonymised_at is not None:
         raise AlreadyAnonymised()
@@ -160,6 +160,7 @@ def anonymise(
     resident.name_initials = ""
     resident.name_pinyin = ""
     resident.phone = None
+    resident.birth_year, resident.id_last4, resident.sex, resident.relation = None, "", "", ""
     resident.card_version += 1  # a printed card stops working
     resident.anonymised_at = now()
     replacement = {"name": resident.name, "phone": None, "full_name": "", "username": ""}

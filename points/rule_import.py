@@ -160,3 +160,65 @@ def apply(
             start = max(effective_from, rule.latest.effective_from)
             rules.revise_rule(session, rule, terms=row.terms, effective_from=start, by_id=by_id)
     return preview
+
+
+# The rule book's columns as :func:`export` writes them and :func:`read` reads them back.
+EXPORT_COLUMNS = (
+    ("编号", "code"),
+    ("名称", "title"),
+    ("类别", "category"),
+    ("分值", "points"),
+    ("单位", "unit"),
+    ("每月上限", "monthly_cap"),
+    ("需要证据", "evidence_required"),
+    ("需要审核", "needs_review"),
+    ("可申报", "claimable"),
+    ("捐赠积分", "for_donations"),
+    ("依据", "adopted_ref"),
+)
+UNIT_WORDS = {"per_time": "次", "per_hour": "小时"}
+
+
+def _book(rows: list[list]) -> bytes:
+    import io  # noqa: PLC0415
+
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    from points.sheets import xlsx_row  # noqa: PLC0415
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("积分细则")
+    for row in [[h for h, _ in EXPORT_COLUMNS], *rows]:
+        sheet.append(xlsx_row(sheet, row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template() -> bytes:
+    """The empty rule book to download: the header row only."""
+    return _book([])
+
+
+def export(session: Session, village_id: int) -> bytes:
+    """The village's rules in force (each one's latest version), in the import's format:
+    importing the file again changes nothing."""
+    rows = []
+    for rule in rules.list_rules(session, village_id, active_only=True):
+        v = rule.latest
+        rows.append(
+            [
+                rule.code,
+                v.title,
+                v.category,
+                v.points,
+                UNIT_WORDS.get(v.unit.value, v.unit.value),
+                v.monthly_cap,
+                *(
+                    "是" if getattr(v, f) else "否"
+                    for f in ("evidence_required", "needs_review", "claimable", "for_donations")
+                ),
+                v.adopted_ref,
+            ]
+        )
+    return _book(rows)

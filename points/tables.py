@@ -8,6 +8,7 @@ from points.db import Base
 from points.deliberation.body_models import Body, Meeting
 from points.deliberation.models import Topic
 from points.event_models import Attendance, Event
+from points.household_models import HouseholdChange
 from points.models import Award, Household, LedgerEntry, Resident, Rule, Village
 from points.tally_models import ResidentMonth, VillageMonthTally
 from points.throttle import LoginFailureCount
@@ -28,6 +29,7 @@ __all__ = [
     "Award",
     "Event",
     "Household",
+    "HouseholdChange",
     "LedgerEntry",
     "Resident",
     "ResidentMonth",

@@ -34,6 +34,7 @@ from app.api import (  # noqa: E402,F401
     events,
     households,
     ledger,
+    office,
     openapi,
     postings,
     rules,

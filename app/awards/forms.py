@@ -16,7 +16,10 @@ from points.inputs import MAX_ID
 
 
 class ReportForm(FlaskForm):
-    resident_id = SelectField(_l("Resident"), coerce=int, validators=[InputRequired()])
+    # Chosen with the resident picker (search, then one radio button), not a long dropdown.
+    resident_id = IntegerField(
+        _l("Resident"), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)]
+    )
     rule_id = SelectField(_l("Rule"), coerce=int, validators=[InputRequired()])
     quantity = IntegerField(
         _l("Times, or hours for per-hour rules"),

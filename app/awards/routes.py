@@ -7,8 +7,6 @@ import binascii
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.awards.forms import (
     ClaimForm,
@@ -26,10 +24,10 @@ from app.errors import message_for
 from app.forms import apply_domain_error, commit_or_errors, invalid_status
 from app.security import require_resident, require_role
 from app.timeutil import village_today
-from points import awards, expiry, postings, residents, rule_import, rules
+from points import awards, expiry, picker, postings, residents, rule_import, rules
 from points.errors import DomainError
 from points.inputs import id_value
-from points.models import AwardStatus, Resident, ResidentStatus, Role
+from points.models import AwardStatus, Role
 
 bp = Blueprint("awards", __name__)
 
@@ -57,13 +55,10 @@ def report():
     session = get_session()
     village = g.user.village
     form = ReportForm()
-    people = session.scalars(
-        select(Resident)
-        .where(Resident.village_id == village.id, Resident.status == ResidentStatus.ACTIVE)
-        .options(selectinload(Resident.household))
-        .order_by(Resident.name_pinyin, Resident.id)
-    )
-    form.resident_id.choices = [(r.id, f"{r.name} · {r.household.number}") for r in people]
+    q = request.args.get("q", "")
+    people = picker.search(session, village.id, q) if q else []
+    if form.resident_id.raw_data:
+        people = picker.chosen(session, village.id, form.resident_id.raw_data) or people
     form.rule_id.choices = [
         (r.id, _rule_label(r)) for r in rules.list_rules(session, village.id, active_only=True)
     ]
@@ -88,7 +83,7 @@ def report():
             else:
                 flash(_("Reported; it now waits for review."), "success")
             return redirect(url_for("awards.report"))
-    return render_template("awards/report.html", form=form), status
+    return render_template("awards/report.html", form=form, people=people, q=q), status
 
 
 # -- staff: review queue --------------------------------------------------------------

@@ -63,8 +63,8 @@ def as_user(app, login, user):
 
 def test_report_review_board_object_decide(app, login, session, w, fixed_clock):
     host = as_user(app, login, w["host"])
-    page = host.get("/awards/report")
-    assert page.status_code == 200 and "王建国 · 1001" in page.text
+    page = host.get("/awards/report?q=王")  # the picker: a search, not a dropdown of everyone
+    assert page.status_code == 200 and "王建国" in page.text and "户号 1001" in page.text
     r = host.post(
         "/awards/report",
         data={"resident_id": w["wang"].id, "rule_id": w["clean"].id, "quantity": 1},

@@ -212,9 +212,9 @@ def test_every_api_route_refuses_bad_input_and_changes_nothing(client, session, 
     assert not wrong, wrong[:10]
     unclear = [a for a in answers if not (a[4] and a[4].get("error") and a[4].get("message"))]
     assert not unclear, unclear[:10]
-    # Nothing changed but the count of refused logins: a well-formed body with wrong
-    # credentials sent to the token endpoint is a failed login, and counting those is the
-    # throttle's job (a malformed one is refused before it is read).
+    # Nothing changed but the throttle's counters: a well-formed body with wrong credentials
+    # sent to the token endpoint is a failed login, and every public posting-code check is
+    # counted per client; counting those is the throttle's job.
     after = row_counts(session)
     assert {**after, "login_failure_counts": 0} == {**before, "login_failure_counts": 0}
 

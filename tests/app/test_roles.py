@@ -69,6 +69,14 @@ ROUTES = [
     ("GET", "/admin/users/{user}", ADMIN, None),
     ("POST", "/admin/users/{user}", ADMIN, {"roles": "bogus"}),
     ("POST", "/admin/users/{user}/password", ADMIN, {"password": ""}),
+    # -- pages: the village office (roster, households over time, exports) -------------
+    ("GET", "/admin/roster", ADMIN, None),
+    ("POST", "/admin/roster", ADMIN, {}),
+    ("GET", "/admin/roster/template.xlsx", ADMIN, None),
+    ("GET", "/admin/households/{household}/changes", ADMIN, None),
+    ("GET", "/admin/exports", REVIEWERS, None),
+    ("GET", "/admin/exports/{kind}.xlsx", REVIEWERS, None),
+    ("POST", "/admin/households/{household}/changes", ADMIN, {"kind": "bogus"}),
     # -- pages: rules (any user reads the 村规民约; the committee changes it) -----------
     ("GET", "/rules", ALL, None),
     ("GET", "/rules/{rule}", ALL, None),
@@ -77,6 +85,10 @@ ROUTES = [
     ("POST", "/rules/{rule}/active", ADMIN, {}),
     ("GET", "/rules/import", ADMIN, None),
     ("POST", "/rules/import", ADMIN, {}),
+    ("GET", "/admin/rules/new", ADMIN, None),
+    ("POST", "/admin/rules/new", ADMIN, {"code": ""}),
+    ("GET", "/admin/rules/export.xlsx", REVIEWERS, None),
+    ("GET", "/admin/rules/template.xlsx", ADMIN, None),
     ("GET", "/village/expiry", ADMIN, None),
     ("POST", "/village/expiry", ADMIN, {"mode": "bogus"}),
     # -- pages: awards — hosts report, admin/supervisor review, residents object/claim --
@@ -84,6 +96,8 @@ ROUTES = [
     # refused — a staff member who is also a villager has a resident record)
     ("GET", "/awards/report", HOSTS, None),
     ("POST", "/awards/report", HOSTS, {"resident_id": ""}),
+    ("GET", "/admin/awards/bulk?by=search&q=李", HOSTS, None),
+    ("POST", "/admin/awards/bulk", HOSTS, {"rule_id": ""}),
     ("GET", "/awards/review", REVIEWERS, None),
     ("POST", "/awards/{award}/approve", REVIEWERS, {}),
     ("POST", "/awards/{award}/reject", REVIEWERS, {"reason": ""}),
@@ -147,6 +161,8 @@ ROUTES = [
     ("GET", "/api/v1/households/{household}", STAFF, None),
     ("GET", "/api/v1/households/{household}/ledger", STAFF, None),
     ("POST", "/api/v1/residents", ADMIN, {"household_number": "", "name": ""}),
+    ("POST", "/api/v1/residents/import", ADMIN, {}),  # multipart `file`: none here, 400
+    ("GET", "/api/v1/exports/{kind}.xlsx?from=2026-11-01&to=2026-11-30", REVIEWERS, None),
     ("GET", "/api/v1/residents/{resident}/card", STAFF, None),
     ("GET", "/api/v1/residents/{resident}/card.png", STAFF, None),
     ("GET", "/api/v1/residents/{resident}/card.svg", STAFF, None),
@@ -477,6 +493,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         "resident": resident.id,
         "user": someone.id,
         "rule": good_deed.id,
+        "kind": "ledger",  # an export (API.md: Roster import and exports)
         "award": pending.id,
         "published": published.id,
         "objection": objection.id,
