@@ -16,6 +16,7 @@ from app.admin.forms import (
     UserForm,
 )
 from app.awards_web import confirm_lazily
+from app.charts import dashboard_charts
 from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
 from app.ops import autobackup
@@ -37,7 +38,12 @@ def dashboard():
     idle = fair_access.idle_count(session, g.user.village, months=months)
     backups = autobackup.status(current_app) if g.user.has_role(Role.ADMIN) else None
     return render_template(
-        "admin/dashboard.html", f=figures, idle=idle, idle_months=months, backups=backups
+        "admin/dashboard.html",
+        f=figures,
+        idle=idle,
+        idle_months=months,
+        backups=backups,
+        charts=dashboard_charts(session, g.user.village),
     )
 
 
