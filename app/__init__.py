@@ -147,6 +147,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.host.attend import bp as attend_bp
     from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
+    from app.office.routes import bp as office_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
     from app.topics.routes import bp as topics_bp
@@ -163,6 +164,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         shop_bp,
         board_bp,
         topics_bp,
+        office_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

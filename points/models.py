@@ -346,6 +346,8 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
 
+    __table_args__ = (Index("ix_audit_log_village_action", "village_id", "action", "object_id"),)
+
     def __repr__(self) -> str:
         return f"<AuditLog {self.action} {self.object_type}:{self.object_id}>"
 

@@ -32,6 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/dashboard")
 @require_role(*STAFF)
 def dashboard():
+    confirm_lazily(g.user.village_id)
     session = get_session()
     figures = village_figures(session, g.user.village)
     months = honours.settings_of(session, g.user.village_id).idle_months

@@ -422,4 +422,5 @@ def expiry_settings():
         if result is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("awards.expiry_settings"))
-    return render_template("awards/expiry.html", form=form), status
+    last_run = expiry.last_run(get_session(), village)
+    return render_template("awards/expiry.html", form=form, last_run=last_run), status

@@ -1,0 +1,1 @@
+"""The village office's paper and records: monthly household statements and the audit log."""
