@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request
 from app.db import get_session
 from app.host.routes import inline_svg
 from app.security import require_role
-from points import cards, events
+from points import cards, checkin_notes, events
 from points.errors import DomainError
 from points.event_models import CheckinMethod
 from points.models import Role
@@ -58,8 +58,17 @@ def event_checkin(payload: str):
         session.rollback()
         error = exc.code
     status = 400 if error in ("expired_code", "invalid_event_code") else 409 if error else 200
+    zero = None
     if result is not None and result.created:
         status = 201
+        if not result.points_awarded:
+            rows = events.attendances(session, event)
+            zero = checkin_notes.zero_reasons(event, rows).get(result.attendance_id)
     return render_template(
-        "host/event_checkin.html", event=event, result=result, error=error, payload=payload
+        "host/event_checkin.html",
+        event=event,
+        result=result,
+        error=error,
+        payload=payload,
+        zero=zero,
     ), status

@@ -94,7 +94,7 @@ def my_statement():
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says: send them to the icon."""
-    return redirect(url_for("static", filename="favicon.svg"), code=301)
+    return redirect(url_for("static", filename="favicon.svg"))
 
 
 # ---------------------------------------------------------------- the audit log
