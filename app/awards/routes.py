@@ -27,6 +27,7 @@ from app.forms import apply_domain_error, commit_or_errors, invalid_status
 from app.security import require_resident, require_role
 from app.timeutil import village_today
 from points import awards, expiry, postings, residents, rule_import, rules
+from points.clock import now
 from points.errors import DomainError
 from points.models import AwardStatus, Resident, ResidentStatus, Role
 
@@ -280,8 +281,14 @@ def correct():
 @bp.get("/ledger/verify")
 @require_role(*REVIEWERS)
 def verify():
-    report = postings.verify(get_session(), village_id=g.user.village_id)
-    return render_template("awards/verify.html", report=report)
+    session = get_session()
+    report = postings.verify(session, village_id=g.user.village_id)
+    return render_template(
+        "awards/verify.html",
+        report=report,
+        numbers=residents.household_numbers(session, g.user.village_id),
+        checked_at=now(),
+    )
 
 
 # -- rules -------------------------------------------------------------------------------

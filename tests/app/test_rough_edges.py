@@ -1,8 +1,10 @@
 """The rough edges a new user hit (issue 18, item 10), page by page."""
 
-from points import events
+import re
+
+from points import events, ledger, villages
 from points.event_models import CheckinMethod
-from points.models import Role
+from points.models import EntryKind, Role
 from tests.eventutil import make_event, make_rule
 
 
@@ -47,3 +49,48 @@ def test_favicon(client):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and b"<svg" in icon.data
     icon.close()
+
+
+def test_households_filter_by_group_and_sort_by_number(
+    client, session, village, make_user, login, make_household
+):
+    for number, group in (("10", "第一组"), ("9", "第二组"), ("2", "第一组"), ("1", "第一组")):
+        make_household(village, number, group=group)
+    login(make_user(village, roles=(Role.ADMIN,)))
+    groups = {g.name: g.id for g in villages.list_groups(session, village.id)}
+
+    def numbers(query):
+        page = client.get("/admin/households?" + query).get_data(as_text=True)
+        return re.findall(r'/admin/households/\d+">([^<]+)</a>', page)
+
+    assert numbers("") == ["10", "9", "2", "1"]  # as entered
+    assert numbers("sort=number") == ["1", "2", "9", "10"]
+    assert numbers(f"sort=number&group={groups['第一组']}") == ["1", "2", "10"]
+    # the next page goes on in the same order
+    page = client.get("/admin/households?sort=number&limit=2").get_data(as_text=True)
+    cursor = re.search(r"cursor=([^&\"]+)", page).group(1)
+    assert numbers(f"sort=number&limit=2&cursor={cursor}") == ["9", "10"]
+    assert client.get("/admin/households?group=999999").status_code == 404
+
+
+def test_the_ledger_check_shows_household_numbers_and_prints(
+    client, session, village, make_user, login, make_household
+):
+    home = make_household(village, "A-07")
+    ledger.post(session, household_id=home.id, amount=5, kind=EntryKind.AWARD)
+    session.commit()
+    login(make_user(village, roles=(Role.SUPERVISOR,)))
+    page = client.get("/ledger/verify").get_data(as_text=True)
+    assert "<td>A-07</td>" in page and f"<td>{home.id}</td>" not in page
+    assert "data-print" in page and "/static/js/print.js" in page
+
+
+def test_print_buttons_and_no_english_api_docs_for_staff(client, village, make_user, login):
+    login(make_user(village, roles=(Role.ADMIN,)))
+    home = client.get("/staff").get_data(as_text=True)
+    assert "/api/v1/docs" not in home and "/admin/audit" in home
+    nav = client.get("/me").get_data(as_text=True)
+    assert ">活动与签到</a>" in nav  # the host's top bar (an admin hosts too)
+    for path in ("/shop/daily", "/host/cards", "/board"):
+        page = client.get(path).get_data(as_text=True)
+        assert "data-print" in page and "/static/js/print.js" in page, path
