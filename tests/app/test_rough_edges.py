@@ -94,3 +94,20 @@ def test_print_buttons_and_no_english_api_docs_for_staff(client, village, make_u
     for path in ("/shop/daily", "/host/cards", "/board"):
         page = client.get(path).get_data(as_text=True)
         assert "data-print" in page and "/static/js/print.js" in page, path
+
+
+def test_each_entry_has_a_correct_link_for_the_committee(
+    client, session, village, make_user, login, make_household
+):
+    home = make_household(village, "001")
+    entry = ledger.post(session, household_id=home.id, amount=5, kind=EntryKind.AWARD)
+    session.commit()
+    login(make_user(village, roles=(Role.ADMIN,)))
+    page = client.get(f"/admin/households/{home.id}").get_data(as_text=True)
+    assert f'href="/ledger/correct?entry={entry.id}"' in page and ">更正</a>" in page
+    form = client.get(f"/ledger/correct?entry={entry.id}").get_data(as_text=True)
+    assert f'value="{entry.id}"' in form
+    client.post("/logout")
+    login(make_user(village, roles=(Role.HOST,)))
+    page = client.get(f"/admin/households/{home.id}").get_data(as_text=True)
+    assert ">更正</a>" not in page
