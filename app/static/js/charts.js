@@ -9,7 +9,7 @@
   charts.forEach(function (c) {
     var box = document.querySelector('[data-chart="' + c.id + '"]');
     if (!box || !c.labels.length) { if (box) { box.hidden = true; } return; }
-    var chart = echarts.init(box, null, { renderer: "svg" });
+    var chart = echarts.init(box);
     var axis = { type: "value", minInterval: 1 };
     if (c.percent) { axis.max = 100; axis.axisLabel = { formatter: "{value}%" }; }
     chart.setOption({
