@@ -39,6 +39,11 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
 	cp node_modules/jsqr/LICENSE $(VENDOR)/jsQR.LICENSE.txt
+	cp node_modules/echarts/dist/echarts.simple.min.js $(VENDOR)/echarts.min.js
+	cp node_modules/echarts/LICENSE $(VENDOR)/echarts.LICENSE.txt
+	cp node_modules/echarts/NOTICE $(VENDOR)/echarts.NOTICE.txt
+	cp node_modules/zrender/LICENSE $(VENDOR)/zrender.LICENSE.txt
+	cp node_modules/tslib/LICENSE.txt $(VENDOR)/tslib.LICENSE.txt
 	cp node_modules/barcode-detector/dist/iife/ponyfill.js $(VENDOR)/barcode-detector.js
 	cp node_modules/barcode-detector/LICENSE $(VENDOR)/barcode-detector.LICENSE.txt
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing_reader.wasm

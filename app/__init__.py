@@ -153,6 +153,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.host.offline import bp as offline_bp
     from app.host.routes import bp as host_bp
     from app.office import bp as office_bp
+    from app.office.records import bp as records_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
     from app.topics.routes import bp as topics_bp
@@ -170,6 +171,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         board_bp,
         topics_bp,
         delib_bp,
+        records_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(county_bp)

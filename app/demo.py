@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-def seed_demo(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Village:
+def seed_demo(session: Session, *, adopted_on: date | None = None) -> Village:
     """Load the demo village: its people, logins, rules and points, its shop, and 某县 with
     its officer. The caller checks the database is empty and commits."""
     village = points_demo.seed_points(session, adopted_on=adopted_on)

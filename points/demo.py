@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from points import county, residents, rules, users, villages
+from points.clock import now, travel
+from points.demo_history import history_start, seed_history
 from points.models import Role, Village
 
 DEMO_CODE = "demo"
@@ -67,10 +69,7 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count(Village.id)))
 
 
-def seed_points(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Village:
-    """The demo village's points side: households, residents, logins, the rule book, awards
-    and a meeting. The whole demo (with the shop and the county) is :func:`app.demo.seed_demo`."""
-    rng = random.Random(20260305)
+def _seed_people_and_rules(session: Session, rng: random.Random, adopted_on: date) -> Village:
     village = villages.create_village(
         session, code=DEMO_CODE, name="示范村", county_name="某县", town_name="某镇"
     )
@@ -148,6 +147,21 @@ def seed_points(session: Session, *, adopted_on: date = date(2026, 3, 5)) -> Vil
             effective_from=adopted_on,
             by_id=None,
         )
+    return village
+
+
+def seed_points(session: Session, *, adopted_on: date | None = None) -> Village:
+    """The demo village's points side. The whole demo (with the shop and the county) is
+    :func:`app.demo.seed_demo`; the caller checks the database is empty and commits.
+
+    The village, its people and its rule book date from twelve months back (the rules are
+    adopted then unless ``adopted_on`` says otherwise), and a year of history follows
+    (points.demo_history) before this month's awards, meeting and topics."""
+    rng = random.Random(20260305)
+    start = history_start(now().date())
+    with travel(datetime.combine(start, time(2, 0), UTC)):
+        village = _seed_people_and_rules(session, rng, adopted_on or start)
+    seed_history(session, village, random.Random(2025), start)
     seed_demo_awards(session, village, rng)
     _demo_meeting(session, village)
     from points.deliberation.demo import seed_topics  # noqa: PLC0415

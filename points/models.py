@@ -112,8 +112,7 @@ class Village(Base):
     expiry_day: Mapped[int] = mapped_column(Integer, default=31)
     # Total megabytes of uploads the village may keep; None: the deployment's default.
     upload_quota_mb: Mapped[int | None] = mapped_column(Integer)
-    # Days a moved-out or deceased resident's name and phone are kept before an admin may
-    # anonymise them (PIPL: no longer than needed; the ledger keeps ids and amounts).
+    # Days a departed resident's name and phone are kept before they may be anonymised (PIPL).
     retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
@@ -350,6 +349,8 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+    __table_args__ = (Index("ix_audit_log_village_action", "village_id", "action", "object_id"),)
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.action} {self.object_type}:{self.object_id}>"

@@ -405,14 +405,20 @@ def search_households(
     limit: int = 50,
     cursor: str | None = None,
     include_inactive: bool = True,
+    group_id: int | None = None,
+    by_number: bool = False,
 ) -> Page:
-    """Households matching ``q`` by number, member name or pinyin initials, ordered by id."""
+    """Households matching ``q`` by number, member name or pinyin initials, ordered by id
+    (or by number, shorter numbers first: 2 before 10), of one 村民小组 when given."""
+    key = (func.length(Household.number), Household.number, Household.id)
     stmt = (
         select(Household)
         .where(Household.village_id == village_id)
         .options(selectinload(Household.members))
-        .order_by(Household.id)
+        .order_by(*(key if by_number else (Household.id,)))
     )
+    if group_id is not None:
+        stmt = stmt.where(Household.group_id == group_id)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
@@ -427,7 +433,21 @@ def search_households(
         )
         stmt = stmt.where(or_(Household.number.like(like), Household.id.in_(members)))
     after = decode_cursor(cursor)
-    if after is not None:
+    if after is not None and by_number:
+        last = session.execute(
+            select(*key).where(Household.id == after, Household.village_id == village_id)
+        ).first()
+        if last is not None:
+            size, number, hid = last
+            length = func.length(Household.number)
+            stmt = stmt.where(
+                or_(
+                    length > size,
+                    (length == size) & (Household.number > number),
+                    (length == size) & (Household.number == number) & (Household.id > hid),
+                )
+            )
+    elif after is not None:
         stmt = stmt.where(Household.id > after)
     rows = list(session.scalars(stmt.limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
@@ -460,3 +480,9 @@ def search_residents(
     if active_only:
         stmt = stmt.where(Resident.status == ResidentStatus.ACTIVE)
     return list(session.scalars(stmt))
+
+
+def household_numbers(session: Session, village_id: int) -> dict[int, str]:
+    """The village's households' numbers (户号) by id: pages show numbers, never ids."""
+    stmt = select(Household.id, Household.number).where(Household.village_id == village_id)
+    return dict(session.execute(stmt).all())

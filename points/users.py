@@ -385,6 +385,15 @@ def authenticate(session: Session, username: str, password: str) -> User:
     return matches[0]
 
 
+def record_login(session: Session, user: User) -> None:
+    """Log a staff member's (or a county officer's) login in the audit log; residents'
+    logins are theirs alone and are not logged."""
+    if user.is_staff or user.is_county_officer:
+        audit.record(
+            session, action="user.login", obj=user, by_id=user.id, village_id=user.village_id
+        )
+
+
 def change_password(session: Session, user: User, *, current: str, new: str) -> User:
     if not check_password_hash(user.password_hash, current or ""):
         raise WrongPassword()

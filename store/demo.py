@@ -22,8 +22,9 @@ DEMO_ITEMS = (
     ("酱油", "调味", "瓶", 8, 20, None, 5),
 )
 # Awards that give the demo households something to spend: (rule code, times), within
-# each rule's monthly cap.
-DEMO_AWARDS = (("YS01", 4), ("ZY01", 10), ("HJ01", 2), ("LJ01", 10))
+# each rule's monthly cap together with the month's other demo awards (points.demo):
+# 3 × 5 and one 议事会 award of 5 is YS01's cap of 20.
+DEMO_AWARDS = (("YS01", 3), ("ZY01", 10), ("HJ01", 2), ("LJ01", 10))
 
 
 def seed_store(session: Session, village: Village) -> None:

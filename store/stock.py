@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from points import audit
 from points.clock import now
 from points.db import DirectStatement, attach_inserted, begin_write, insert_values
 from points.errors import NotFound, ValidationFailed
@@ -243,7 +244,23 @@ def move(
     item = lock_items(session, village_id, [item_id]).get(item_id)
     if item is None:
         raise NotFound("item")
-    return apply(session, item, delta, kind, by_id=by_id, note=note, funding=funding)
+    movement = apply(session, item, delta, kind, by_id=by_id, note=note, funding=funding)
+    audit.record(
+        session,
+        action="stock.move",
+        object_type="item",
+        object_id=item.id,
+        by_id=by_id,
+        village_id=village_id,
+        after={
+            "item": item.name,
+            "kind": kind.value,
+            "delta": delta,
+            "stock": item.stock,
+            "funding": funding.value if funding is not None else None,
+        },
+    )
+    return movement
 
 
 def stocktake(
@@ -284,6 +301,17 @@ def stocktake(
                     note=(note or "").strip()[:200],
                 )
             )
+    audit.record(
+        session,
+        action="stock.count",
+        object_type="stocktake",
+        by_id=by_id,
+        village_id=village_id,
+        after={
+            "counted": len(clean),
+            "differences": {items[m.item_id].name: m.delta for m in moves},
+        },
+    )
     return moves
 
 

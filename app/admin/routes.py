@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from app.admin.forms import (
@@ -16,11 +26,12 @@ from app.admin.forms import (
     UserForm,
 )
 from app.awards.shared import confirm_lazily
+from app.charts import dashboard_charts
 from app.db import get_session
 from app.forms import commit_or_errors, invalid_status
 from app.ops import autobackup
 from app.security import STAFF, require_role
-from points import fair_access, honours, ledger, residents, users
+from points import fair_access, honours, ledger, residents, users, villages
 from points.dashboard import village_figures
 from points.errors import DomainError
 from points.models import Role
@@ -31,13 +42,19 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/dashboard")
 @require_role(*STAFF)
 def dashboard():
+    confirm_lazily(g.user.village_id)
     session = get_session()
     figures = village_figures(session, g.user.village)
     months = honours.settings_of(session, g.user.village_id).idle_months
     idle = fair_access.idle_count(session, g.user.village, months=months)
     backups = autobackup.status(current_app) if g.user.has_role(Role.ADMIN) else None
     return render_template(
-        "admin/dashboard.html", f=figures, idle=idle, idle_months=months, backups=backups
+        "admin/dashboard.html",
+        f=figures,
+        idle=idle,
+        idle_months=months,
+        backups=backups,
+        charts=dashboard_charts(session, g.user.village),
     )
 
 
@@ -45,14 +62,29 @@ def dashboard():
 @require_role(*STAFF)
 def households():
     q = request.args.get("q", "")
+    session = get_session()
+    groups = villages.list_groups(session, g.user.village_id)
+    group = request.args.get("group", "")
+    group_id = next((gr.id for gr in groups if str(gr.id) == group), None)
+    if group and group_id is None:
+        abort(404)
+    sort = "number" if request.args.get("sort") == "number" else ""
     try:
         limit = residents.clean_limit(request.args.get("limit"), default=50)
         page = residents.search_households(
-            get_session(), g.user.village_id, q, limit=limit, cursor=request.args.get("cursor")
+            session,
+            g.user.village_id,
+            q,
+            limit=limit,
+            cursor=request.args.get("cursor"),
+            group_id=group_id,
+            by_number=bool(sort),
         )
     except DomainError:
         page = residents.Page([], None)
-    return render_template("admin/households.html", page=page, q=q)
+    return render_template(
+        "admin/households.html", page=page, q=q, groups=groups, group=group, sort=sort
+    )
 
 
 @bp.route("/households/new", methods=["GET", "POST"])

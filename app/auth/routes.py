@@ -43,6 +43,8 @@ def login():
         if user.village_id is None and not user.is_county_officer:
             attempt.failed()
             return render_template("auth/login.html", form=form, error="invalid_credentials"), 401
+        user_service.record_login(session, user)
+        session.commit()
         login_user(SessionUser(user), remember=form.remember.data)
         response = redirect(_safe_next(request.args.get("next")) or url_for("home"))
         return attempt.succeeded(response)

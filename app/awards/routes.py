@@ -25,6 +25,7 @@ from app.forms import apply_domain_error, commit_or_errors, invalid_status
 from app.security import require_resident, require_role
 from app.timeutil import village_today
 from points import awards, expiry, picker, postings, residents, rule_import, rules
+from points.clock import now
 from points.errors import DomainError
 from points.inputs import id_value
 from points.models import AwardStatus, Role
@@ -276,8 +277,14 @@ def correct():
 @bp.get("/ledger/verify")
 @require_role(*REVIEWERS)
 def verify():
-    report = postings.verify(get_session(), village_id=g.user.village_id)
-    return render_template("awards/verify.html", report=report)
+    session = get_session()
+    report = postings.verify(session, village_id=g.user.village_id)
+    return render_template(
+        "awards/verify.html",
+        report=report,
+        numbers=residents.household_numbers(session, g.user.village_id),
+        checked_at=now(),
+    )
 
 
 # -- rules -------------------------------------------------------------------------------
@@ -418,4 +425,5 @@ def expiry_settings():
         if result is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("awards.expiry_settings"))
-    return render_template("awards/expiry.html", form=form), status
+    last_run = expiry.last_run(get_session(), village)
+    return render_template("awards/expiry.html", form=form, last_run=last_run), status

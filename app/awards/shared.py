@@ -10,8 +10,9 @@ from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from app.db import SAFE_METHODS, get_session, write_session
-from points import awards, evidence
+from points import awards, evidence, expiry
 from points.errors import ValidationFailed
+from points.models import Village
 from points.uploads import MB, UploadLimits
 
 
@@ -20,12 +21,35 @@ def uploads_dir() -> Path:
     return Path(folder) if folder else Path(current_app.instance_path) / "uploads"
 
 
+def expire_lazily(village_id: int) -> None:
+    """Run a due 积分清零 on the first request after its day begins (no cron job needed),
+    in a short write transaction of its own; idempotent (points.expiry.run_if_due).
+    Nothing is read when the village does not clear; otherwise one indexed query."""
+    session = get_session()
+    village = session.get(Village, village_id)
+    if village is None or expiry.is_due(session, village) is None:
+        return
+    if request.method not in SAFE_METHODS:
+        expiry.run_if_due(session, village)
+        return
+    writer = write_session()
+    try:
+        expiry.run_if_due(writer, writer.get(Village, village_id))
+        writer.commit()
+    finally:
+        writer.close()
+    session.commit()  # end the read snapshot (nothing was written in it)
+    session.expire_all()
+
+
 def confirm_lazily(village_id: int) -> None:
-    """Confirm the village's due awards before a read shows figures (no cron job needed).
+    """Confirm the village's due awards (and run a due expiry) before a read shows figures
+    (no cron job needed).
 
     One indexed query when nothing is due; otherwise a short write transaction, after which
     the request's read session starts a fresh transaction so it sees the confirmations.
     """
+    expire_lazily(village_id)
     session = get_session()
     if not awards.any_due(session, village_id):
         return

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.charts import county_chart
 from app.db import get_session
 from app.security import require_county_officer
 from points import county as county_service
@@ -59,6 +60,7 @@ def table():
         previous=county_service.shift_month(t.month, -1),
         following=None if t.current else county_service.shift_month(t.month, 1),
         this_month=county_service.this_month(t.county).strftime("%Y-%m"),
+        charts=county_chart(get_session(), [row.village for row in t.rows], t.month),
     )
 
 

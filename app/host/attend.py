@@ -8,7 +8,7 @@ from app.db import get_session
 from app.host.routes import inline_svg
 from app.security import require_role
 from app.timeutil import local_time
-from points import cards, events
+from points import cards, checkin_notes, events
 from points.clock import now
 from points.errors import DomainError
 from points.event_models import CheckinMethod
@@ -62,8 +62,17 @@ def event_checkin(payload: str):
         session.rollback()
         error = exc.code
     status = 400 if error in ("expired_code", "invalid_event_code") else 409 if error else 200
+    zero = None
     if result is not None and result.created:
         status = 201
+        if not result.points_awarded:
+            rows = events.attendances(session, event)
+            zero = checkin_notes.zero_reasons(event, rows).get(result.attendance_id)
     return render_template(
-        "host/event_checkin.html", event=event, result=result, error=error, payload=payload
+        "host/event_checkin.html",
+        event=event,
+        result=result,
+        error=error,
+        payload=payload,
+        zero=zero,
     ), status

@@ -27,7 +27,7 @@ from app.forms import apply_domain_error, invalid_status
 from app.host.forms import EventForm, SelectChoice, UndoForm
 from app.security import STAFF, require_role
 from app.timeutil import local_time
-from points import card_sheet, cards, events, qr, rules, villages
+from points import card_sheet, cards, checkin_notes, events, qr, rules, villages
 from points.errors import DomainError
 from points.event_models import Attendance, EventKind
 from points.inputs import id_value
@@ -68,7 +68,15 @@ def event_new():
     session = get_session()
     form = EventForm()
     form.rule_id.choices = [
-        SelectChoice(r.id, f"{r.latest.title} ({r.latest.points:+d} / {r.latest.unit.value})")
+        SelectChoice(
+            r.id,
+            _(
+                "%(title)s (%(points)+d points %(unit)s)",
+                title=r.latest.title,
+                points=r.latest.points,
+                unit=_("per hour") if r.latest.unit.value == "per_hour" else _("per time"),
+            ),
+        )
         for r in rules.list_rules(session, g.user.village_id, active_only=True)
         if r.latest.points > 0
     ]
@@ -114,7 +122,13 @@ def event_new():
 def event_detail(event_id: int):
     event = _event(event_id)
     report = events.attendance_report(get_session(), event)
-    return render_template("host/event.html", event=event, report=report, undo_form=UndoForm())
+    return render_template(
+        "host/event.html",
+        event=event,
+        report=report,
+        undo_form=UndoForm(),
+        zero=checkin_notes.zero_reasons(event, report.rows),
+    )
 
 
 @bp.post("/events/<int:event_id>/open")

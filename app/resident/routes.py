@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.awards.shared import confirm_lazily
 from app.db import get_session, write_session
 from app.security import STAFF, require_resident, require_role
-from points import awards, honours, ledger, privacy
+from points import awards, expiry, honours, ledger, privacy
 
 bp = Blueprint("resident", __name__)
 
@@ -24,8 +24,10 @@ def my_points():
     standing = awards.standing(session, household) if household else None
     objections = awards.objections_by(session, user.id)[:10]
     tier = honours.household_tier(session, household) if household else None
+    expiring = expiry.expiring_soon(user.village, household.balance) if household else None
     return render_template(
         "resident/my_points.html",
+        expiring=expiring,
         household=household,
         tier=tier,
         entries=entries,

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields import SelectChoice
 
-from app.awards.shared import upload_limits, uploads_dir
+from app.awards.shared import expire_lazily, upload_limits, uploads_dir
 from app.db import get_session
 from app.errors import message_for
 from app.forms import commit_or_errors, invalid_status
@@ -104,6 +104,7 @@ def counter():
     card was scanned). A card is never read from the query string: a URL is written to
     access logs and browser history, and a card's payload there is enough to print the
     card and spend the household's points. Cards come by POST (:func:`counter_card`)."""
+    expire_lazily(g.user.village_id)  # cleared points are never spent after the day
     session = get_session()
     q = (request.args.get("q") or "").strip()
     household_id = request.args.get("household", type=id_value)

@@ -403,7 +403,7 @@ def test_verify_page_names_a_tampered_entry(app, login, session, connection, w):
     )
     page = as_user(app, login, w["sup"]).get("/ledger/verify?lang=en")
     assert page.status_code == 200 and "problem(s) found" in page.text
-    assert f"<td>{w['h1'].id}</td><td>{entry.id}</td><td>hash_mismatch</td>" in page.text
+    assert f"<td>{w['h1'].number}</td><td>{entry.id}</td><td>hash_mismatch</td>" in page.text
 
 
 def test_expiry_settings_page(app, login, session, w):

@@ -31,7 +31,7 @@ def xian(session, village, other_village, make_household, make_resident, fixed_c
 
 
 def _cells(page: str) -> list[str]:
-    return [c.strip() for c in re.findall(r'<td class="num">([^<]*)</td>', page)]
+    return [c.strip() for c in re.findall(r'<td class="num"[^>]*>([^<]*)</td>', page)]
 
 
 def test_the_officer_logs_in_and_lands_on_the_county_table(client, xian, village, fixed_clock):

@@ -42,11 +42,15 @@ ROUTES = [
     ("GET", "/me", ALL, None),
     ("GET", "/me/data.json", RESIDENT, None),  # 个人信息下载: a login with a resident record
     ("GET", "/me/data.xlsx", RESIDENT, None),
+    ("GET", "/me/statement", RESIDENT, None),  # the household's monthly statement
     ("GET", "/staff", STAFF, None),
     ("GET", "/password", ALL | COUNTY, None),  # every login changes its own password
     ("POST", "/password", ALL | COUNTY, {"current_password": "x"}),
     # -- pages: households, residents, users (村两委) ----------------------------------
     ("GET", "/admin/dashboard", STAFF, None),
+    ("GET", "/admin/statements", STAFF, None),  # 户积分月结单 per 村民小组, for the group leader
+    ("GET", "/admin/audit", REVIEWERS, None),  # the audit log: supervisors and the committee
+    ("GET", "/admin/audit.xlsx", REVIEWERS, None),
     ("GET", "/admin/privacy", ADMIN, None),
     ("POST", "/admin/privacy/retention", ADMIN, {"retention_days": "30"}),
     ("POST", "/admin/residents/{resident}/anonymise", ADMIN, {"confirm": "y"}),
@@ -388,6 +392,7 @@ PUBLIC = {
     "/api/v1/public/villages/<code>/postings/verify",
     "/healthz",  # monitoring: anyone (no data but the backup's age)
     "/readyz",
+    "/favicon.ico",  # a redirect to the icon
 }
 
 SECRET = "test-key"  # the app fixture's SECRET_KEY: signs cards and event codes
