@@ -46,14 +46,23 @@ def _members(session: Session, household: Household, resident_ids) -> list[Resid
     ids = clean_ids(resident_ids)
     if not ids:
         raise ValidationFailed({"resident_ids": "choose at least one member"})
-    people = list(
-        session.scalars(select(Resident).where(Resident.id.in_(ids)).order_by(Resident.id))
-    )
+    # Read after the household's lock, afresh: a change made meanwhile (a double submit) is seen.
+    stmt = select(Resident).where(Resident.id.in_(ids)).order_by(Resident.id)
+    people = list(session.scalars(stmt.execution_options(populate_existing=True)))
     if len(people) != len(ids) or any(
         p.household_id != household.id or p.status != ResidentStatus.ACTIVE for p in people
     ):
         raise ValidationFailed({"resident_ids": "not active members of this household"})
     return people
+
+
+def _active_members(session: Session, household: Household) -> list[Resident]:
+    stmt = select(Resident).where(
+        Resident.household_id == household.id, Resident.status == ResidentStatus.ACTIVE
+    )
+    return list(
+        session.scalars(stmt.order_by(Resident.id).execution_options(populate_existing=True))
+    )
 
 
 def _lock_pair(session: Session, a: int, b: int) -> None:
@@ -130,8 +139,9 @@ def split(
 ) -> HouseholdChange:
     """分户: the members named leave for a new household, with ``points`` of the balance."""
     reason, points = _clean_reason(reason), _clean_points(points)
+    ledger.lock_household(session, household.id)  # before the members are read and checked
     people = _members(session, household, resident_ids)
-    if len(people) == len([m for m in household.members if m.status == ResidentStatus.ACTIVE]):
+    if len(people) == len(_active_members(session, household)):
         raise ValidationFailed({"resident_ids": "someone must stay: merge instead"})
     if group is None and household.group is not None:
         group = household.group.name
@@ -164,7 +174,9 @@ def merge(
     if source.village_id != target.village_id or source.id == target.id:
         raise ValidationFailed({"target": "another household of the village"})
     _lock_pair(session, source.id, target.id)
-    people = [m for m in source.members if m.status == ResidentStatus.ACTIVE]
+    people = _active_members(session, source)
+    if not people and not source.balance:
+        raise ValidationFailed({"source": "nothing left to merge"})  # e.g. a second submit
     return _record(
         session,
         village_id=source.village_id,
@@ -192,8 +204,8 @@ def move_members(
     reason, points = _clean_reason(reason), _clean_points(points)
     if source.village_id != target.village_id or source.id == target.id:
         raise ValidationFailed({"target": "another household of the village"})
+    _lock_pair(session, source.id, target.id)  # before the members are read and checked
     people = _members(session, source, resident_ids)
-    _lock_pair(session, source.id, target.id)
     _check_balance(source, points)
     return _record(
         session,

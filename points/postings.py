@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from points import ledger
 from points.board_models import Posting
 from points.clock import now
+from points.db import begin_write
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.masking import masked_heads
 from points.models import Household, LedgerEntry, Village
@@ -150,6 +151,19 @@ def sheet_rows(session: Session, village: Village, month: date, last_entry_id: i
     return rows
 
 
+def hold_village_ledger(session: Session, village_id: int) -> None:
+    """Wait out the village's ledger writes under way and hold new ones off until the caller
+    commits, so a posting freezes every entry up to its last id. On PostgreSQL ids are handed
+    out at insert and commits land in any order: an entry still in flight with a lower id
+    would be missed now and counted at every later check. Every ledger writer holds its
+    household FOR UPDATE until it commits, so FOR SHARE on the village's households waits for
+    them; on SQLite the write lock does the same."""
+    begin_write(session)
+    if session.connection().dialect.name != "sqlite":
+        stmt = select(Household.id).where(Household.village_id == village_id)
+        session.execute(stmt.with_for_update(read=True)).all()
+
+
 def create_posting(
     session: Session, *, village: Village, month_text: str, by_id: int | None
 ) -> Posting:
@@ -163,6 +177,7 @@ def create_posting(
         select(Posting.id).where(Posting.village_id == village.id, Posting.month == key)
     ):
         raise AlreadyPosted(month=key)
+    hold_village_ledger(session, village.id)
     last = (
         session.scalar(
             select(func.max(LedgerEntry.id))

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import select
 
-from app.awards_web import confirm_lazily
+from app.awards.shared import confirm_lazily
 from app.db import get_session
 from app.security import STAFF, require_resident, require_role
 from points import audit, statements
@@ -173,7 +174,7 @@ def audit_xlsx():
     ]
     printed = now().astimezone(zone).strftime("%Y-%m-%d %H:%M")
     heading = _("%(village)s audit log, printed %(at)s", village=village.name, at=printed)
-    headers = [_("Time"), _("Who"), _("Action"), _("Code"), _("Object"), _("Before"), _("After")]
+    headers = [_("Time"), pgettext("audit log", "Who"), _("Action"), _("Code"), _("Object"), _("Before"), _("After")]
     data = write_xlsx(_("Audit log"), heading, headers, rows)
     return Response(
         data,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from points import audit
 from points.clock import now
+from points.db import begin_write
 from points.deliberation.models import (
     Topic,
     TopicProposer,
@@ -75,7 +76,8 @@ def clean_text(value, field: str, *, required: bool = False, limit: int = MAX_TE
 
 def get_topic(session: Session, village_id: int, topic_id: int, *, lock: bool = False) -> Topic:
     stmt = select(Topic).where(Topic.id == topic_id)
-    if lock:
+    if lock:  # the write lock on SQLite (FOR UPDATE is ignored there), the row on PostgreSQL
+        begin_write(session)
         stmt = stmt.with_for_update()
     topic = session.scalars(stmt).first() if lock else session.get(Topic, topic_id)
     if topic is None or topic.village_id != village_id:
