@@ -53,7 +53,15 @@ def item_of(session: Session, meeting: Meeting, item_id: int) -> AgendaItem:
 
 
 def vote_of(session: Session, item: AgendaItem) -> Vote | None:
-    return session.scalar(select(Vote).where(Vote.agenda_item_id == item.id))
+    stmt = select(Vote).where(Vote.agenda_item_id == item.id)
+    return session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def _hold(session: Session, meeting: Meeting) -> None:
+    """A meeting's votes change one request at a time: its event is locked (as a close is),
+    so a ballot, an open, a count and a close never interleave, and what each reads (the
+    vote, its ballots) is read after the lock."""
+    events.get_event(session, meeting.village_id, meeting.event_id, lock=True)
 
 
 def _require_quorum(session: Session, meeting: Meeting) -> meetings.Quorum:
@@ -96,6 +104,7 @@ def record_count(
     result = clean_text(result, "result", limit=4000)
     if errors:
         raise ValidationFailed(errors)
+    _hold(session, meeting)
     existing = vote_of(session, item)
     if existing is not None and existing.status == "closed":
         raise VoteClosed(vote_id=existing.id)
@@ -111,6 +120,7 @@ def record_count(
 
 def open_ballot(session: Session, meeting: Meeting, item: AgendaItem, *, by: User) -> Vote:
     """Open a ballot vote on the item (once; a second open returns the same vote)."""
+    _hold(session, meeting)
     existing = vote_of(session, item)
     if existing is not None:
         if existing.status == "closed":
@@ -129,6 +139,8 @@ def cast(
     """One present member's ballot (the member's own, or entered by the host)."""
     if choice not in VOTE_CHOICES:
         raise ValidationFailed({"choice": "for, against or abstain"})
+    _hold(session, meeting)
+    session.refresh(vote)
     if vote.status != "open":
         raise VoteClosed(vote_id=vote.id)
     if not isinstance(resident_id, int):
@@ -164,6 +176,7 @@ def close_ballot(
     minutes: str | None = "",
     result: str | None = "",
 ) -> Vote:
+    _hold(session, meeting)
     vote = vote_of(session, item)
     if vote is None:
         raise NotFound("vote")
