@@ -8,10 +8,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app.config import PROJECT_ROOT
+from points import tables
+from points.models import AuditLog
 
 _TMP = Path(tempfile.mkdtemp(prefix="cunyue-tests-"))
 
@@ -59,3 +61,16 @@ def migrate(url: str, revision: str, *, down: bool = False) -> None:
         command.downgrade(cfg, revision)
     else:
         command.upgrade(cfg, revision)
+
+
+def row_counts(session) -> dict[str, int]:
+    """Rows per table; a test's own logins are recorded in the audit log by design, and are
+    not counted as a change the bad input made."""
+    session.expire_all()
+    counts = {
+        t.name: session.scalar(select(func.count()).select_from(t))
+        for t in tables.metadata.sorted_tables
+    }
+    logins = select(func.count()).select_from(AuditLog).where(AuditLog.action == "user.login")
+    counts["audit_log"] -= session.scalar(logins)
+    return counts

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from points import cards, events, ledger
 from points.event_models import Attendance, Event
-from points.models import Base, EntryKind, Resident, Role, RuleVersion
+from points.models import EntryKind, Resident, Role, RuleVersion
 from store import catalogue
+from tests.dbutil import row_counts
 from tests.eventutil import make_event, make_rule
 
 SECRET = "test-key"
@@ -27,12 +28,6 @@ EDGE_TIMES = [
 HUGE = "9" * 5000
 
 
-def row_counts(session) -> dict[str, int]:
-    session.expire_all()
-    return {
-        t.name: session.scalar(select(func.count()).select_from(t))
-        for t in Base.metadata.sorted_tables
-    }
 
 
 @pytest.fixture

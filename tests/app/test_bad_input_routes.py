@@ -15,11 +15,11 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from points import events, ledger
-from points.models import Base, EntryKind, Role
+from points.models import EntryKind, Role
 from store import catalogue
+from tests.dbutil import row_counts
 from tests.eventutil import make_event, make_rule
 
 SECRET = "test-key"
@@ -80,12 +80,6 @@ def world(session, village, make_household, make_resident, make_user, token_for,
     }
 
 
-def row_counts(session) -> dict[str, int]:
-    session.expire_all()
-    return {
-        t.name: session.scalar(select(func.count()).select_from(t))
-        for t in Base.metadata.sorted_tables
-    }
 
 
 def _resolve(doc: dict, schema: dict) -> dict:
