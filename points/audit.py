@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from points.clock import now
+from points.db import DirectStatement, insert_values
 from points.errors import ValidationFailed
 from points.models import AuditLog, User
 
@@ -40,6 +42,38 @@ def record(
     session.add(row)
     session.flush()
     return row
+
+
+# The audit row of a hot path (a redemption), written on the driver's cursor: through the
+# ORM it cost a redemption about a quarter of its CPU time (``python -m bench.calls``).
+_INSERT_ROW = DirectStatement(insert_values(AuditLog.__table__))
+
+
+def record_direct(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    by_id: int | None,
+    village_id: int | None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """:func:`record` for a request whose speed is measured: the same row, inside the
+    caller's write transaction, without the mapped object."""
+    _INSERT_ROW.execute(
+        session.connection(),
+        {
+            "village_id": village_id,
+            "user_id": by_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": None,
+            "after": after,
+            "created_at": now(),
+        },
+    )
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

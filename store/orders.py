@@ -329,7 +329,7 @@ def redeem(
     except NegativeStock as exc:  # taken by another counter since it was read
         item = items[exc.details["item_id"]]
         raise OutOfStock(item_id=item.id, item_name=item.name, stock=exc.details["stock"]) from None
-    audit.record(
+    audit.record_direct(
         session, action="order.redeem", object_type="order", object_id=order_id, by_id=clerk_id,
         village_id=village_id, after={"number": number, "household": household.number, "total": total},
     )  # fmt: skip
