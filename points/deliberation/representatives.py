@@ -155,6 +155,9 @@ def sign(
     """A household co-signs the nomination (once per term, whichever nomination)."""
     if nomination.status != "open":
         raise NominationClosed(nomination_status=nomination.status)
+    term = session.get(RepresentativeTerm, nomination.term_id)
+    if term.ended_at is not None:  # as nominate refuses: a signature belongs to a live term
+        raise TermEnded(term_id=term.id)
     household = session.get(Household, household_id) if isinstance(household_id, int) else None
     if household is None or household.village_id != nomination.village_id:
         raise ValidationFailed({"household_id": "unknown household"})

@@ -212,8 +212,11 @@ def test_a_term_ending_retires_its_representatives_from_the_invited_lists(sessio
     topic = _researched_topic(session, w)
     m, event = _meeting(session, w, "representatives", [topic.id])
     assert len(meetings.called(session, m).resident_ids) == 4
+    late = representatives.nominate(session, w.term, by=w.admin, resident_id=w.people[-1].id)
     representatives.end_term(session, w.term, by=w.admin)
     assert meetings.called(session, m).resident_ids == []
+    with pytest.raises(representatives.TermEnded):  # no signature for a term that has ended
+        representatives.sign(session, late, by=w.admin, household_id=w.houses[0].id)
     for r in reps:
         _check_in(session, event, r.resident)
     assert not meetings.quorum(session, m).reached
