@@ -156,6 +156,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.office.records import bp as records_bp
     from app.resident.routes import bp as resident_bp
     from app.shop.routes import bp as shop_bp
+    from app.shop.voids import bp as _shop_voids  # noqa: F401  (its routes on shop_bp)
     from app.topics.routes import bp as topics_bp
 
     for bp in (

@@ -92,6 +92,7 @@ MESSAGES: dict[str, Any] = {
     "duplicate_item_name": _l("An item with that name already exists."),
     "already_voided": _l("This order has already been voided."),
     "void_needs_supervisor": _l("Orders of an earlier day can only be voided by the supervisor."),
+    "void_already_requested": _l("A void request for this order is already waiting."),
     "upload_rate_limited": _l(
         "Too many photos in a short time. Please wait a minute and try again."
     ),

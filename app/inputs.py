@@ -72,12 +72,15 @@ class GuardedJSON(DefaultJSONProvider):
 def refuse_unsafe_text() -> None:
     """NUL or a lone surrogate in a query argument, a form field, a file name or a JSON body,
     or a JSON body nested too deep: 400."""
-    check_text({k: request.args.getlist(k) for k in request.args})
+    if request.args:
+        check_text({k: request.args.getlist(k) for k in request.args})
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.is_json:
             # Read (and kept for the view) here, so that a route which ignores its body
-            # refuses a hostile one too.
+            # refuses a hostile one too. A JSON body has no form fields or files: parsing
+            # it as a form as well would be a check-in's and a redemption's work for nothing.
             request.get_json(silent=True)
+            return
         check_text({k: request.form.getlist(k) for k in request.form})
         check_text({k: [f.filename or "" for f in request.files.getlist(k)] for k in request.files})
 

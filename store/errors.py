@@ -34,3 +34,9 @@ class VoidNeedsSupervisor(DomainError):
 
     code = "void_needs_supervisor"
     status = 403
+
+
+class VoidAlreadyRequested(DomainError):
+    """A void request for this order is already waiting."""
+
+    code = "void_already_requested"

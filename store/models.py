@@ -207,3 +207,36 @@ class Donation(Base):
 
     def __repr__(self) -> str:
         return f"<Donation {self.id} {self.donor_name}>"
+
+
+class VoidRequest(Base):
+    """作废申请: a clerk's request that an admin (or, for an earlier day's order, a supervisor)
+    void an order. Closed when the order is voided, or declined with a note; never deleted."""
+
+    __tablename__ = "store_void_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("store_orders.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # open, voided (the order was voided) or declined
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    order: Mapped[Order] = relationship(lazy="joined")
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="joined")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'voided', 'declined')", name="void_request_status"
+        ),
+        Index("ix_store_void_requests_village_status", "village_id", "status"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<VoidRequest {self.id} order {self.order_id} {self.status}>"

@@ -28,25 +28,21 @@ from points.inputs import check_date
 from points.models import (
     EntryKind,
     Household,
-    LedgerEntry,
     Resident,
-    Role,
     User,
     Village,
     user_display_name,
 )
-from points.villages import remember_zone, village_today, village_zone
+from points.villages import remember_zone, village_zone
 from store import stock
-from store.catalogue import lock_items, read_items
+from store.catalogue import read_items
 from store.errors import (
-    AlreadyVoided,
     ItemInactive,
     LimitReached,
     NegativeStock,
     OutOfStock,
-    VoidNeedsSupervisor,
 )
-from store.models import Item, MovementKind, Order, OrderLine, OrderStatus, StockMovement
+from store.models import Item, Order, OrderLine, OrderStatus, StockMovement
 
 MAX_LINES = 30
 MAX_QUANTITY = 99
@@ -447,80 +443,6 @@ def local_day(village: Village, at: datetime) -> date:
     return at.astimezone(village_zone(village)).date()
 
 
-def void(
-    session: Session,
-    *,
-    village: Village,
-    order_id: int,
-    reason: str | None,
-    by: User,
-) -> Order:
-    """作废: refund the points and return the stock. An order of an earlier day (village
-    time) needs the supervisor role."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": "a reason is required"})
-    if len(reason) > 200:
-        raise ValidationFailed({"reason": "at most 200 characters"})
-    order = get_order(session, village.id, order_id)
-    ledger.lock_household(session, order.household_id)
-    session.refresh(order)
-    if order.status == OrderStatus.VOIDED:
-        raise AlreadyVoided(order_id=order.id)
-    if local_day(village, order.created_at) != village_today(village) and not by.has_role(
-        Role.SUPERVISOR
-    ):
-        raise VoidNeedsSupervisor(order_id=order.id)
-    items = lock_items(session, village.id, [line.item_id for line in order.lines])
-    at = now()
-    for line in sorted(order.lines, key=lambda ln: ln.item_id):
-        stock.apply(
-            session,
-            items[line.item_id],
-            line.quantity,
-            MovementKind.VOID,
-            by_id=by.id,
-            order_id=order.id,
-            note=reason,
-            at=at,
-        )
-    paid = session.scalar(
-        select(LedgerEntry).where(
-            LedgerEntry.source_type == "order",
-            LedgerEntry.source_id == order.id,
-            LedgerEntry.kind == EntryKind.REDEMPTION,
-        )
-    )
-    entry = ledger.post(
-        session,
-        household_id=order.household_id,
-        amount=order.total,
-        kind=EntryKind.REFUND,
-        resident_id=order.resident_id,
-        source=("order", order.id),
-        note=f"{order.number} {reason}",
-        created_by_id=by.id,
-        reverses=paid,
-        at=at,
-    )
-    order.status = OrderStatus.VOIDED
-    order.voided_at = at
-    order.voided_by_id = by.id
-    order.void_reason = reason
-    order.refund_balance_after = entry.balance_after
-    session.flush()
-    audit.record(
-        session,
-        action="order.void",
-        obj=order,
-        by_id=by.id,
-        village_id=village.id,
-        before={"status": "completed"},
-        after={"status": "voided", "reason": reason},
-    )
-    return order
-
-
 def household_orders(session: Session, household_id: int, *, limit: int = 30) -> list[Order]:
     stmt = (
         select(Order)
@@ -594,4 +516,4 @@ def month_limits(
     return {i.id: max(i.monthly_limit - used.get(i.id, 0), 0) for i in limited}
 
 
-__all__ = ["StockMovement", "redeem", "void", "day_report"]
+__all__ = ["StockMovement", "redeem", "day_report"]

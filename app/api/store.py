@@ -14,7 +14,7 @@ from app.db import get_session
 from app.security import STAFF, require_role
 from points import access, cards
 from points.models import Role
-from store import catalogue, donations, orders, stock
+from store import catalogue, donations, orders, stock, voids
 from store.models import Item
 
 
@@ -385,7 +385,7 @@ def get_redemption(order_id: int):
 )
 def void_redemption(order_id: int, data):
     """作废: points and stock return; an earlier day's order needs the supervisor."""
-    order = orders.void(
+    order = voids.void(
         get_session(), village=g.user.village, order_id=order_id, reason=data["reason"], by=g.user
     )
     return {

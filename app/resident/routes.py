@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.awards.shared import confirm_lazily
 from app.db import get_session, write_session
 from app.security import STAFF, require_resident, require_role
-from points import awards, expiry, honours, ledger, privacy
+from points import awards, decisions, expiry, honours, ledger, privacy
 
 bp = Blueprint("resident", __name__)
 
@@ -27,6 +27,7 @@ def my_points():
     expiring = expiry.expiring_soon(user.village, household.balance) if household else None
     return render_template(
         "resident/my_points.html",
+        decisions=decisions.about_household(session, household.id) if household else [],
         expiring=expiring,
         household=household,
         tier=tier,

@@ -51,6 +51,19 @@ class VoidForm(FlaskForm):
     reason = StringField(_l("Reason for voiding"), validators=[DataRequired(), Length(max=200)])
 
 
+class VoidRequestForm(FlaskForm):
+    reason = StringField(
+        _l("What is wrong with this order"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class DeclineForm(FlaskForm):
+    note = StringField(
+        _l("Why the order stands (the clerk sees this)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
 class DonationForm(FlaskForm):
     donor_name = StringField(_l("Donor (person or organisation)"), validators=[Length(max=100)])
     donor_household = StringField(

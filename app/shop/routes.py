@@ -1,4 +1,5 @@
-"""The 积分超市 pages: counter, receipt, void, catalogue, stock, stocktake, donations, day sheet."""
+"""The 积分超市 pages: counter, catalogue, stock, stocktake, donations, day sheet (receipts and
+voids are in app.shop.voids)."""
 
 from __future__ import annotations
 
@@ -27,13 +28,13 @@ from app.db import get_session
 from app.errors import message_for
 from app.forms import commit_or_errors, invalid_status
 from app.security import STAFF, require_role
-from app.shop.forms import DonationForm, ItemForm, NewItemForm, StockForm, VoidForm
-from points import access, cards, residents, rules
+from app.shop.forms import DonationForm, ItemForm, NewItemForm, StockForm
+from points import cards, residents, rules
 from points.errors import DomainError, NotFound, ValidationFailed
 from points.inputs import id_value, whole_number
 from points.models import Resident, Role
 from points.villages import village_today
-from store import catalogue, donations, orders, photos, stock
+from store import catalogue, donations, orders, photos, stock, voids
 
 bp = Blueprint("shop", __name__, url_prefix="/shop")
 
@@ -49,7 +50,13 @@ def _shop_helpers():
             return []
         return catalogue.low_stock(get_session(), user.village_id)
 
-    return {"shop_low_stock": low_stock_items}
+    def void_requests_waiting() -> int:
+        user = g.get("user")
+        if user is None or not user.is_staff:
+            return 0
+        return voids.count_open(get_session(), user.village_id)
+
+    return {"shop_low_stock": low_stock_items, "shop_void_waiting": void_requests_waiting}
 
 
 def counter_message(exc: DomainError) -> str:
@@ -206,42 +213,6 @@ def counter_redeem(household_id: int):
         ), exc.status
     session.commit()
     return redirect(url_for("shop.receipt", order_id=order.id))
-
-
-def _visible_order(order_id: int):
-    order = orders.get_order(get_session(), g.user.village_id, order_id)
-    if not access.can_view_household(g.user, order.household):
-        abort(404)
-    return order
-
-
-@bp.get("/orders/<int:order_id>")
-@require_role()
-def receipt(order_id: int):
-    order = _visible_order(order_id)
-    paper = "a4" if request.args.get("paper") == "a4" else "58mm"
-    return render_template(
-        "shop/receipt.html", order=order, paper=paper, void_form=VoidForm(formdata=None)
-    )
-
-
-@bp.post("/orders/<int:order_id>/void")
-@require_role(Role.ADMIN, Role.SUPERVISOR)
-def void(order_id: int):
-    order = orders.get_order(get_session(), g.user.village_id, order_id)
-    form = VoidForm()
-    status = 400
-    if form.validate_on_submit():
-        result, status = commit_or_errors(
-            form,
-            lambda s: orders.void(
-                s, village=g.user.village, order_id=order.id, reason=form.reason.data, by=g.user
-            ),
-        )
-        if result is not None:
-            flash(_("Order %(number)s voided.", number=order.number), "success")
-            return redirect(url_for("shop.receipt", order_id=order.id))
-    return render_template("shop/receipt.html", order=order, paper="58mm", void_form=form), status
 
 
 @bp.get("/items")

@@ -47,13 +47,28 @@ def test_counter_typed_card_two_items_receipt(live_server, phone_page):
     page.press("#card", "Enter")
     page.wait_for_selector("#basket")
     assert "王秀英" in page.locator(".household-panel").inner_text()
+    # A greyed-out confirm button says why it cannot be pressed.
     assert page.locator("#confirm").is_disabled()
+    assert page.locator("#confirm-why").inner_text() == "请先选择物品。"
+    towel_line = page.locator(f"li[data-item='{towel.id}']")
+    towel_line.locator("input").fill("3")
+    towel_line.locator("input").dispatch_event("input")
     soap_line = page.locator(f"li[data-item='{soap.id}']")
     soap_line.locator("button[data-step='1']").click()
     soap_line.locator("button[data-step='1']").click()
-    page.locator(f"li[data-item='{towel.id}'] button[data-step='1']").click()
+    assert page.locator("#total").inner_text() == "46"
+    soap_line.locator("button[data-step='1']").click()  # 51 points: one more than the balance
+    assert page.locator("#confirm").is_disabled()
+    assert page.locator("#confirm-why").inner_text() == "积分不足，还差 1 分。"
+    grey = page.eval_on_selector("#confirm", "b => getComputedStyle(b).backgroundColor")
+    assert grey == "rgb(154, 154, 154)"
+    soap_line.locator("button[data-step='-1']").click()
+    towel_line.locator("input").fill("1")
+    towel_line.locator("input").dispatch_event("input")
     assert page.locator("#total").inner_text() == "22"
     assert page.locator("#remaining").inner_text() == "28"
+    assert page.locator("#confirm").is_enabled()
+    assert page.locator("#confirm-why").inner_text() == ""
     page.click("#confirm")
     page.wait_for_url("**/shop/orders/*")
     assert page.locator(".balance-after").inner_text() == "28"

@@ -10,7 +10,7 @@ from points import events, expiry, ledger, residents, tallies
 from points.event_models import Attendance, Event
 from points.models import EntryKind, Household, LedgerEntry, Resident, ResidentStatus
 from points.tally_models import ResidentMonth, VillageMonthTally
-from store import catalogue, orders
+from store import catalogue, orders, voids
 from tests.eventutil import make_event, make_rule
 
 FLOWS = ("awarded", "redeemed", "checkins", "participants", "net")
@@ -140,7 +140,7 @@ def books(
     bad = orders.redeem(
         session, village_id=village.id, household_id=h2.id, lines=line, clerk_id=admin.id
     )
-    orders.void(session, village=village, order_id=bad.id, reason="退货", by=admin)
+    voids.void(session, village=village, order_id=bad.id, reason="退货", by=admin)
     step()
     # 积分清零 on 1 January (next year): every balance goes
     expiry.set_expiry(session, village, mode="annual", month=1, day=1, by_id=None)

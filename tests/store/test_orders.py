@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, text
 from points import ledger
 from points.errors import InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, LedgerEntry, Role
-from store import catalogue, orders, stock
+from store import catalogue, orders, stock, voids
 from store.errors import (
     AlreadyVoided,
     ItemInactive,
@@ -108,7 +108,7 @@ def test_redeem_then_void_keeps_books_exact(session, shop):
     session.refresh(shop.oil)  # the redemption changed the item's stock and nothing else
     assert (shop.oil.village_id, shop.oil.created_at, shop.oil.stock) == (shop.village.id, made, 3)
 
-    voided = orders.void(
+    voided = voids.void(
         session, village=shop.village, order_id=order.id, reason="拿错了", by=shop.admin
     )
     session.commit()
@@ -120,7 +120,7 @@ def test_redeem_then_void_keeps_books_exact(session, shop):
     report = ledger.verify(session, village_id=shop.village.id)
     assert report.ok and report.entries == 3
     with pytest.raises(AlreadyVoided):
-        orders.void(session, village=shop.village, order_id=order.id, reason="x", by=shop.admin)
+        voids.void(session, village=shop.village, order_id=order.id, reason="x", by=shop.admin)
 
 
 def test_refusals_change_nothing(session, shop):
@@ -181,7 +181,7 @@ def test_monthly_limit_counts_this_month_and_ignores_voids(session, shop):
     _redeem(session, shop, [(shop.oil, 1)])
     with pytest.raises(LimitReached):
         _redeem(session, shop, [(shop.oil, 1)])
-    orders.void(session, village=shop.village, order_id=first.id, reason="退货", by=shop.admin)
+    voids.void(session, village=shop.village, order_id=first.id, reason="退货", by=shop.admin)
     _redeem(session, shop, [(shop.oil, 1)])  # the voided unit no longer counts
     assert orders.month_limits(session, shop.village, shop.household.id, [shop.oil]) == {
         shop.oil.id: 0
@@ -244,11 +244,11 @@ def test_void_of_an_earlier_day_needs_the_supervisor(session, shop, make_user):
     order = _redeem(session, shop, [(shop.soap, 1)])
     shop.clock.advance(hours=15)  # 01:00 the next day in Asia/Shanghai
     with pytest.raises(VoidNeedsSupervisor):
-        orders.void(session, village=shop.village, order_id=order.id, reason="x", by=shop.admin)
+        voids.void(session, village=shop.village, order_id=order.id, reason="x", by=shop.admin)
     with pytest.raises(ValidationFailed):
-        orders.void(session, village=shop.village, order_id=order.id, reason=" ", by=shop.admin)
+        voids.void(session, village=shop.village, order_id=order.id, reason=" ", by=shop.admin)
     supervisor = make_user(shop.village, roles=[Role.SUPERVISOR])
-    orders.void(session, village=shop.village, order_id=order.id, reason="补录", by=supervisor)
+    voids.void(session, village=shop.village, order_id=order.id, reason="补录", by=supervisor)
     assert shop.household.balance == 100
 
 
@@ -342,7 +342,7 @@ def test_other_village_cannot_reach_items_or_orders(session, shop, other_village
 def test_day_report(session, shop):
     a = _redeem(session, shop, [(shop.oil, 1), (shop.soap, 2)])
     _redeem(session, shop, [(shop.soap, 1)])
-    orders.void(session, village=shop.village, order_id=a.id, reason="x", by=shop.admin)
+    voids.void(session, village=shop.village, order_id=a.id, reason="x", by=shop.admin)
     report = orders.day_report(session, shop.village, shop.clock.now.date())
     assert (report.completed, report.voided, report.points) == (1, 1, 4)
     assert report.stock_out == [("肥皂", "块", 1)]

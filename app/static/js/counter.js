@@ -112,6 +112,7 @@
   var totalEl = document.getElementById("total");
   var remainingEl = document.getElementById("remaining");
   var confirmBtn = document.getElementById("confirm");
+  var whyEl = document.getElementById("confirm-why");
 
   function quantity(input) {
     var n = parseInt(input.value, 10);
@@ -132,6 +133,12 @@
     remainingEl.textContent = String(remaining);
     remainingEl.classList.toggle("over", remaining < 0);
     confirmBtn.disabled = count === 0 || remaining < 0;
+    // A greyed-out button says why it cannot be pressed.
+    if (whyEl) {
+      whyEl.textContent = count === 0 ? whyEl.getAttribute("data-msg-empty")
+        : remaining < 0 ? whyEl.getAttribute("data-msg-short").replace("{n}", String(-remaining)) : "";
+      whyEl.classList.toggle("over", remaining < 0);
+    }
   }
 
   basket.addEventListener("click", function (event) {
