@@ -49,7 +49,8 @@ MESSAGES: dict[str, Any] = {
     "csrf": _l("The form expired. Please go back and try again."),
     "award_not_pending": _l("This award is no longer waiting for review."),
     "conflict_of_interest": _l(
-        "You cannot decide this: you made it, or it concerns your own household."
+        "You cannot decide this: you made it, it concerns your own household, or your login"
+        " was made by the person who made it (or by a member of that household)."
     ),
     "rule_inactive": _l("This rule is no longer in use."),
     "not_claimable": _l("Residents cannot claim points under this rule themselves."),

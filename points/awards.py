@@ -23,6 +23,7 @@ from points import audit, ledger
 from points.caps import check_monthly_cap, month_bounds
 from points.clock import now
 from points.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from points.independence import made_by_the_interested
 from points.models import (
     OPEN_AWARD_STATUSES,
     Award,
@@ -237,9 +238,11 @@ def bulk_award(
     return awards
 
 
-def _check_reviewer(award: Award, by: User) -> None:
+def _check_reviewer(session: Session, award: Award, by: User) -> None:
     if award.created_by_id == by.id or _household_of(by) == award.household_id:
         raise ConflictOfInterest()
+    if made_by_the_interested(session, award, by):
+        raise ConflictOfInterest(made_by_the_interested=True)
 
 
 def approve(session: Session, award: Award, *, by: User) -> Award:
@@ -247,7 +250,7 @@ def approve(session: Session, award: Award, *, by: User) -> Award:
     _lock_award(session, award)
     if award.status != AwardStatus.PENDING:
         raise NotPending(award_status=award.status.value)
-    _check_reviewer(award, by)
+    _check_reviewer(session, award, by)
     village = session.get(Village, award.village_id)
     at = now()
     award.status = AwardStatus.PUBLISHED
@@ -268,7 +271,7 @@ def reject(session: Session, award: Award, *, by: User, reason: str | None) -> A
     _lock_award(session, award)
     if award.status != AwardStatus.PENDING:
         raise NotPending(award_status=award.status.value)
-    _check_reviewer(award, by)
+    _check_reviewer(session, award, by)
     award.reviewed_by_id = by.id
     award.reviewed_at = now()
     _reject(session, award, reason)

@@ -374,3 +374,77 @@ def test_caps_count_points_in_the_month_they_were_earned(session, village, peopl
     for _ in range(2):  # April is untouched by March's award
         awards.create_award(session, village=village, rule=slow, resident=p["wang"], by=p["host"])
     assert ledger.verify(session).ok
+
+
+def test_a_login_made_by_the_author_is_not_a_second_pair_of_eyes(
+    session, village, people, make_user
+):
+    """An admin cannot approve their own award with a login they made, gave a role to, or
+    reset the password of; nor through a login made by such a login. The supervisors, who
+    get their role from the command line or the county, still can."""
+    from points import users
+
+    p = people
+    flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    author = make_user(village, roles=(Role.ADMIN,))
+    a = awards.create_award(session, village=village, rule=flood, resident=p["wang"], by=author)
+    assert a.status == AwardStatus.PENDING
+
+    def new_login(by, roles=(Role.ADMIN,)):
+        return users.create_user(
+            session,
+            username=f"made{by.id}{len(roles)}{session.info.setdefault('n', 0)}",
+            password="long-enough-1",
+            village_id=village.id,
+            roles=roles,
+            by_id=by.id,
+        )
+
+    session.info["n"] = 1
+    second = new_login(author)
+    session.info["n"] = 2
+    third = new_login(second)  # made by a login the author made
+    host = p["host"]
+    users.set_roles(session, host, [Role.HOST, Role.ADMIN], by_id=author.id)
+    for reviewer in (second, third, host):
+        with pytest.raises(awards.ConflictOfInterest):
+            awards.approve(session, a, by=reviewer)
+        with pytest.raises(awards.ConflictOfInterest):
+            awards.reject(session, a, by=reviewer, reason="x")
+    assert a.status == AwardStatus.PENDING and a.reviewed_by_id is None
+
+    # A reset password is the author's until its owner chooses a new one.
+    users.reset_password(session, p["admin"], new="reset-by-author-1", by_id=author.id)
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.approve(session, a, by=p["admin"])
+    users.change_password(
+        session, p["admin"], current="reset-by-author-1", new="my-own-password-1"
+    )
+    # Taking a role away makes no one a maker.
+    users.set_roles(session, p["sup"], [Role.SUPERVISOR], by_id=None)
+    awards.approve(session, a, by=p["admin"])
+    assert a.status == AwardStatus.PUBLISHED and a.reviewed_by_id == p["admin"].id
+
+
+def test_a_login_made_by_the_household_reviews_none_of_its_awards(
+    session, village, people, make_user
+):
+    from points import users
+
+    p = people
+    flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    wang_admin = p["wang_user"]  # 王建国 sits on the committee
+    users.set_roles(session, wang_admin, [Role.RESIDENT, Role.ADMIN], by_id=None)
+    helper = users.create_user(
+        session,
+        username="wang-helper",
+        password="long-enough-1",
+        village_id=village.id,
+        roles=(Role.ADMIN,),
+        by_id=wang_admin.id,
+    )
+    a = awards.create_award(session, village=village, rule=flood, resident=p["wang"], by=p["host"])
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.approve(session, a, by=helper)
+    awards.approve(session, a, by=p["sup"])
+    assert a.status == AwardStatus.PUBLISHED
