@@ -102,25 +102,41 @@ class FlowChart:
 _SPENT = (EntryKind.REDEMPTION, EntryKind.REFUND)
 
 
-def _month_rows(session: Session, village: Village, month: date, key_column):
-    start, end = month_bounds_in(village.timezone, month)
+def _window(village: Village, at: datetime, count: int) -> tuple[list[date], list[datetime]]:
+    """The months ending with the one containing ``at``, and their bounds: each month's
+    start, then the last month's end."""
+    months = last_months(village.timezone, at, count)
+    bounds = [month_bounds_in(village.timezone, m)[0] for m in months]
+    return months, [*bounds, month_bounds_in(village.timezone, months[-1])[1]]
+
+
+def _bucket(column, bounds: list[datetime]):
+    """The index of the month a time falls in (-1 before the first): one statement reads
+    the whole window, where a statement per month read the ledger twelve times."""
+    whens = [(column < bounds[0], -1)]
+    whens += [(column < bounds[i + 1], i) for i in range(len(bounds) - 1)]
+    return case(*whens, else_=len(bounds) - 1)
+
+
+def _flow_rows(session: Session, village: Village, bounds: list[datetime], key_column):
     kind = case(
         (LedgerEntry.kind == EntryKind.AWARD, "issued"),
         (LedgerEntry.kind.in_(_SPENT), "redeemed"),
         (LedgerEntry.kind == EntryKind.EXPIRY, "expired"),
         else_="other",
     )
+    month = _bucket(LedgerEntry.created_at, bounds)
     stmt = (
-        select(kind, key_column, func.sum(LedgerEntry.amount))
+        select(month, kind, key_column, func.sum(LedgerEntry.amount))
         .join(Household, Household.id == LedgerEntry.household_id)
         .outerjoin(RuleVersion, RuleVersion.id == LedgerEntry.rule_version_id)
         .outerjoin(Group, Group.id == Household.group_id)
         .where(
             Household.village_id == village.id,
-            LedgerEntry.created_at >= start,
-            LedgerEntry.created_at < end,
+            LedgerEntry.created_at >= bounds[0],
+            LedgerEntry.created_at < bounds[-1],
         )
-        .group_by(kind, key_column)
+        .group_by(month, kind, key_column)
     )
     return session.execute(stmt).all()
 
@@ -140,20 +156,18 @@ def monthly_flows(
     if by not in ("category", "group"):
         raise ValueError(by)
     key_column = RuleVersion.category if by == "category" else Group.name
-    out = []
+    wanted, bounds = _window(village, at or now(), months)
+    out = [MonthFlows(month) for month in wanted]
     keys: set[str] = set()
-    for month in last_months(village.timezone, at or now(), months):
-        row = MonthFlows(month)
-        for kind, key, amount in _month_rows(session, village, month, key_column):
-            if kind == "other":
-                continue
-            key = key or NO_GROUP
-            sign = 1 if kind == "issued" else -1
-            bucket = getattr(row, kind)
-            bucket[key] = bucket.get(key, 0) + sign * int(amount or 0)
-            if kind == "issued" or by == "group":
-                keys.add(key)
-        out.append(row)
+    for index, kind, key, amount in _flow_rows(session, village, bounds, key_column):
+        if kind == "other" or not 0 <= index < len(out):
+            continue
+        key = key or NO_GROUP
+        sign = 1 if kind == "issued" else -1
+        bucket = getattr(out[index], kind)
+        bucket[key] = bucket.get(key, 0) + sign * int(amount or 0)
+        if kind == "issued" or by == "group":
+            keys.add(key)
     return FlowChart(sorted(keys, key=lambda k: (k == NO_GROUP, k)), out)
 
 
@@ -171,27 +185,36 @@ def idle_households(
     session: Session, village: Village, *, at: datetime | None = None, months: int = 12
 ) -> list[IdleMonth]:
     """Per month, how many households earned no points at all (no award entry)."""
-    out = []
-    for month in last_months(village.timezone, at or now(), months):
-        start, end = month_bounds_in(village.timezone, month)
-        households = session.scalar(
-            select(func.count(Household.id)).where(
-                Household.village_id == village.id, Household.created_at < end
-            )
-        )
-        earning = session.scalar(
-            select(func.count(func.distinct(LedgerEntry.household_id)))
+    wanted, bounds = _window(village, at or now(), months)
+    created = _bucket(Household.created_at, bounds)
+    new_households = dict(
+        session.execute(
+            select(created, func.count(Household.id))
+            .where(Household.village_id == village.id, Household.created_at < bounds[-1])
+            .group_by(created)
+        ).all()
+    )
+    month = _bucket(LedgerEntry.created_at, bounds)
+    earning = dict(
+        session.execute(
+            select(month, func.count(func.distinct(LedgerEntry.household_id)))
             .join(Household, Household.id == LedgerEntry.household_id)
             .where(
                 Household.village_id == village.id,
                 LedgerEntry.kind == EntryKind.AWARD,
                 LedgerEntry.amount > 0,
-                LedgerEntry.created_at >= start,
-                LedgerEntry.created_at < end,
+                LedgerEntry.created_at >= bounds[0],
+                LedgerEntry.created_at < bounds[-1],
             )
-        )
-        households = int(households or 0)
-        out.append(IdleMonth(month, households, max(0, households - int(earning or 0))))
+            .group_by(month)
+        ).all()
+    )
+    out = []
+    households = int(new_households.get(-1) or 0)
+    for index, first in enumerate(wanted):
+        households += int(new_households.get(index) or 0)
+        idle = max(0, households - int(earning.get(index) or 0))
+        out.append(IdleMonth(first, households, idle))
     return out
 
 

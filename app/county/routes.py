@@ -56,7 +56,8 @@ def table():
     return render_template(
         "county/table.html",
         t=t,
-        headings=HEADINGS,
+        # translated once, not in each of the 160 rows' cells (their labels on a phone)
+        headings=[(key, str(label)) for key, label in HEADINGS],
         previous=county_service.shift_month(t.month, -1),
         following=None if t.current else county_service.shift_month(t.month, 1),
         this_month=county_service.this_month(t.county).strftime("%Y-%m"),

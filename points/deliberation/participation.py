@@ -9,7 +9,7 @@ that kind of meeting (``duty_rules``), once per meeting, within the rule's month
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,8 +129,29 @@ def kind_rates(
 def county_rates(session: Session, villages: list, month: date) -> list[tuple]:
     """The county's view: each village's attendance per meeting kind in the month."""
     last = (date(month.year + month.month // 12, month.month % 12 + 1, 1)) - timedelta(days=1)
+    # One statement finds the villages that held a meeting around the month (a day either
+    # side covers every time zone); only they are read meeting by meeting.
+    around = (
+        datetime.combine(month.replace(day=1) - timedelta(days=1), time(), UTC),
+        datetime.combine(last + timedelta(days=2), time(), UTC),
+    )
+    busy = set(
+        session.scalars(
+            select(Meeting.village_id)
+            .join(Event, Event.id == Meeting.event_id)
+            .where(
+                Meeting.village_id.in_([v.id for v in villages]),
+                Event.opened_at.is_not(None),
+                Event.starts_at >= around[0],
+                Event.starts_at < around[1],
+            )
+            .distinct()
+        )
+    )
     out = []
     for v in villages:
+        if v.id not in busy:
+            continue
         village = session.get(Village, v.id)
         rows = kind_rates(session, village, start=month.replace(day=1), end=last)
         if rows:
