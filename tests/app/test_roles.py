@@ -23,7 +23,7 @@ from points import county as counties
 from points.clock import now
 from points.event_models import CheckinMethod
 from points.models import EntryKind, LedgerEntry, Resident, Role, Rule
-from store import catalogue, orders, photos
+from store import catalogue, orders, photos, voids
 
 ALL = {"resident", "host", "clerk", "admin", "supervisor"}
 STAFF = {"host", "clerk", "admin", "supervisor"}
@@ -32,7 +32,8 @@ RESIDENT = {"resident"}
 HOSTS = {"host", "admin"}  # "admin implies host and clerk" (API.md, Roles)
 COUNTER = {"clerk", "admin"}  # 超市志愿者 and the village committee
 REVIEWERS = {"admin", "supervisor"}  # approve/reject awards, decide objections, verify
-SCANNERS = {"host", "clerk", "admin"}  # whoever scans cards: at events and at the counter
+SCANNERS = {"host", "clerk", "admin"}
+VOID_ASKERS = {"clerk", "admin", "supervisor"}  # who sells, and who voids  # whoever scans cards: at events and at the counter
 # A county officer (DESIGN.md: reads across villages, no write access to a village) is a
 # login with a county and no village: only the county pages are theirs.
 COUNTY = {"county"}
@@ -144,6 +145,10 @@ ROUTES = [
     ("GET", "/shop/orders/{order}", STAFF, None),  # staff; the household (OWN_ONLY)
     # void: by an admin; an earlier day's order needs the supervisor (issue 5)
     ("POST", "/shop/orders/{order}/void", REVIEWERS, {"reason": ""}),
+    # a clerk asks for a void; the admins and supervisors decline a request (issue 18)
+    ("POST", "/shop/orders/{order}/void-request", VOID_ASKERS, {"reason": ""}),
+    ("GET", "/shop/void-requests", VOID_ASKERS, None),
+    ("POST", "/shop/void-requests/{void_request}/decline", REVIEWERS, {"note": ""}),
     ("GET", "/shop/items", STAFF, None),
     ("GET", "/shop/items/new", ADMIN, None),
     ("POST", "/shop/items/new", ADMIN, {"name": ""}),
@@ -482,6 +487,9 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
     entry = session.scalars(
         select(LedgerEntry).where(LedgerEntry.household_id == household.id).limit(1)
     ).one()
+    void_request = voids.request_void(
+        session, village=village, order_id=order.id, reason="拿错了", by=users["clerk"]
+    )
     payload, _expires_in = events.rotating_payload(SECRET, event)
     deliberation = _topics(session, village, users, resident, household)
     county = counties.create_county(session, code="xian", name="某县")
@@ -507,6 +515,7 @@ def world(app, tmp_path, session, village, make_household, make_resident, make_u
         "entry": entry.id,
         "item": item.id,
         "order": order.id,
+        "void_request": void_request.id,
         "posting": posting.id,
         "payload": payload,
         "users": users,
