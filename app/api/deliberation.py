@@ -471,9 +471,13 @@ def close_ballot(meeting_id: int, item_id: int, data):
 
 @bp.post(P + "/meetings/<int:meeting_id>/duty")
 @require_role(*HOSTS)
-@endpoint(responses={200: "entries made"}, errors=("not_found", "already_settled"))
+@endpoint(
+    responses={200: "entries made"},
+    errors=("not_found", "already_settled", "meeting_not_ended"),
+)
 def settle_meeting_duty(meeting_id: int):
-    """Post the duty points of the members who came (the village's rule per kind), once."""
+    """Post the duty points of the members who came (the village's rule per kind), once,
+    after the meeting has ended (its event closed)."""
     session = get_session()
     made = participation.settle_duty(session, meetings.get(session, _vid(), meeting_id), by=g.user)
     return {"entries": made}, 200

@@ -1,0 +1,238 @@
+"""Deliberation acts that must happen once, with real commits and two threads at a time:
+a vote recorded twice, a ballot cast while its vote closes, a nomination confirmed twice or
+while its term ends, duty points settled while a check-in is undone, and a resident's rating
+sent twice across a round's close.
+
+Most tests hold the first act's transaction open until the second has started, so the order
+is fixed and the second has to wait for the first's lock (or, without it, acts on what it
+read before the first committed)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from points import events, ledger, residents, users, villages
+from points.deliberation import (
+    meeting_settings,
+    meetings,
+    participation,
+    research,
+    results,
+    screening,
+    topics,
+    votes,
+)
+from points.event_models import Attendance
+from points.models import EntryKind, Household, LedgerEntry, Role, User
+from tests.conftest import PASSWORD
+from tests.eventutil import make_rule
+
+pytestmark = pytest.mark.concurrency
+
+START = datetime.fromisoformat("2026-11-02T01:30:00+00:00")
+
+
+def _outcome(call, session):
+    try:
+        result = call(session)
+    except Exception as exc:  # a refusal: its name is the outcome
+        session.rollback()
+        return type(exc).__name__
+    session.commit()
+    return result
+
+
+def _in_flight(real_db, first, second):
+    """``first(session)`` runs in a thread and keeps its transaction open while
+    ``second(session)`` starts in another; after a second, the first commits. Returns both
+    outcomes (a result, or the name of the error raised) and whether the second was still
+    waiting when the first committed."""
+    done_first = threading.Event()
+    release = threading.Event()
+
+    def run_first():
+        with real_db.session() as s:
+            try:
+                result = first(s)
+            except Exception as exc:
+                s.rollback()
+                return type(exc).__name__
+            finally:
+                done_first.set()
+            release.wait(30)
+            s.commit()
+            return result
+
+    def run_second():
+        with real_db.session() as s:
+            return _outcome(second, s)
+
+    with ThreadPoolExecutor(2) as pool:
+        one = pool.submit(run_first)
+        assert done_first.wait(30)
+        two = pool.submit(run_second)
+        try:
+            two.result(timeout=1.0)
+            waited = False
+        except FutureTimeout:
+            waited = True
+        release.set()
+        return one.result(timeout=30), two.result(timeout=30), waited
+
+
+def _village(s, tag: str, people: int):
+    """A village of its own with ``people`` residents (one household each), the meeting rule
+    YS01 (5 points), an admin, a second admin, a supervisor and a host."""
+    v = villages.create_village(s, code=f"{tag}-{uuid.uuid4().hex[:8]}", name="并发议事村")
+    folk = [
+        residents.create_resident(s, village_id=v.id, household_number=f"{i:03d}", name=f"村民{i}")
+        for i in range(1, people + 1)
+    ]
+    rule = make_rule(s, v)
+
+    def user(role, resident=None):
+        return users.create_user(
+            s,
+            username=f"{role.value}{uuid.uuid4().hex[:6]}",
+            password=PASSWORD,
+            village_id=v.id,
+            roles=(role,),
+            resident_id=resident.id if resident else None,
+        )
+
+    staff = {
+        "admin": user(Role.ADMIN),
+        "admin2": user(Role.ADMIN),
+        "sup": user(Role.SUPERVISOR),
+        "host": user(Role.HOST),
+    }
+    return v, folk, rule, staff, user
+
+
+def _researched(s, v, staff, proposer, title="修缮村道"):
+    topic = topics.submit(
+        s, village=v, by=staff["admin"], title=title, on_behalf_of=proposer, source="meeting"
+    )
+    screening.decide(
+        s, topic, village=v, by=staff["admin"], accept=True, category="公共事务、公共环境、公益事业"
+    )
+    research.save_research(s, topic, by=staff["admin"], proposal="硬化村道500米")
+    research.complete_research(s, topic, by=staff["admin"])
+    return topic
+
+
+def _assembly(s, v, staff, rule, topic_ids):
+    """A 村民会议 (everyone called; more than half present reaches the quorum), opened."""
+    m = meetings.create(
+        s,
+        village=v,
+        by=staff["admin"],
+        kind="village_assembly",
+        topic_ids=topic_ids,
+        title=None,
+        starts_at=START,
+        ends_at=START + timedelta(hours=2),
+        rule_id=rule.id,
+    )
+    event = meetings.event_of(s, m)
+    events.open_event(s, event, by_id=staff["host"].id)
+    return m, event
+
+
+def _voting_meeting(real_db):
+    """Three residents at a 村民会议 with one researched topic on its agenda, all checked in."""
+    with real_db.session() as s, s.begin():
+        v, folk, rule, staff, _ = _village(s, "vote", 3)
+        topic = _researched(s, v, staff, folk[0])
+        m, event = _assembly(s, v, staff, rule, [topic.id])
+        for p in folk:
+            events.check_in(s, event=event, resident=p, method="event_qr", by_id=None)
+        item = results.agenda(s, event.id)[0]
+        return {
+            "village": v.id,
+            "meeting": m.id,
+            "item": item.id,
+            "topic": topic.id,
+            "host": staff["host"].id,
+            "people": [p.id for p in folk],
+        }
+
+
+def _vote_parts(s, w):
+    m = meetings.get(s, w["village"], w["meeting"])
+    return m, votes.item_of(s, m, w["item"]), s.get(User, w["host"])
+
+
+# ---------------------------------------------------------------- duty points
+
+
+@pytest.mark.parametrize("first_act", ["undo", "settle"])
+def test_duty_points_settled_while_a_check_in_is_undone(real_db, fixed_clock, first_act):
+    """Two came to a closed 村民会议 whose duty rule pays 3; one check-in is undone while the
+    duty points are settled. Whichever commits first, the undone one ends with nothing
+    (neither the meeting's 5 nor the duty's 3 left), the other with 8."""
+    with real_db.session() as s, s.begin():
+        v, folk, rule, staff, _ = _village(s, "duty", 2)
+        duty = make_rule(s, v, code="DB01", points=3)
+        meeting_settings.update(
+            s, village_id=v.id, by=staff["admin"], duty_rules={"village_assembly": duty.id}
+        )
+        m, event = _assembly(s, v, staff, rule, None)
+        came = [
+            events.check_in(s, event=event, resident=p, method="event_qr", by_id=None) for p in folk
+        ]
+        events.close_event(s, event, by_id=staff["host"].id)
+        w = {
+            "village": v.id,
+            "meeting": m.id,
+            "host": staff["host"].id,
+            "attendance": came[0].attendance.id,
+            "households": [p.household_id for p in folk],
+        }
+
+    def undo(s):
+        att = s.get(Attendance, w["attendance"])
+        events.undo_checkin(s, attendance=att, reason="代签，本人未到", by_id=w["host"])
+        return "undone"
+
+    def settle(s):
+        m = meetings.get(s, w["village"], w["meeting"])
+        return participation.settle_duty(s, m, by=s.get(User, w["host"]))
+
+    if first_act == "undo":
+        undone, made, _waited = _in_flight(real_db, undo, settle)
+        assert (undone, made) == ("undone", 1)
+    else:
+        made, undone, _waited = _in_flight(real_db, settle, undo)
+        assert (made, undone) == (2, "undone")
+    with real_db.session() as s:
+        balances = [s.get(Household, h).balance for h in w["households"]]
+        assert balances == [0, 8]
+        corrected = {
+            e.reverses_id
+            for e in s.scalars(
+                select(LedgerEntry).where(
+                    LedgerEntry.household_id == w["households"][0],
+                    LedgerEntry.kind == EntryKind.CORRECTION,
+                )
+            )
+        }
+        awards = s.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.household_id == w["households"][0],
+                LedgerEntry.kind == EntryKind.AWARD,
+            )
+        ).all()
+        # Whatever the undone one was awarded (the check-in's 5, and the duty's 3 if the
+        # settlement came first) is reversed by a linked correction.
+        assert {e.id for e in awards} == corrected
+        expected = [5] if first_act == "undo" else [3, 5]
+        assert sorted(e.amount for e in awards) == expected
+        assert ledger.verify(s, village_id=w["village"]).ok
