@@ -13,24 +13,28 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from points import events, ledger, residents, users, villages
 from points.deliberation import (
+    implementation,
     meeting_settings,
     meetings,
     participation,
+    ratings,
     research,
     results,
     screening,
+    settings,
     topics,
     votes,
 )
+from points.deliberation.models import Topic, TopicRating, TopicStatus
 from points.event_models import Attendance
-from points.models import EntryKind, Household, LedgerEntry, Role, User
+from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
 from tests.conftest import PASSWORD
 from tests.eventutil import make_rule
 
@@ -236,3 +240,122 @@ def test_duty_points_settled_while_a_check_in_is_undone(real_db, fixed_clock, fi
         expected = [5] if first_act == "undo" else [3, 5]
         assert sorted(e.amount for e in awards) == expected
         assert ledger.verify(s, village_id=w["village"]).ok
+
+
+# ---------------------------------------------------------------- ratings
+
+
+def test_a_rating_from_before_the_round_closed_and_one_from_after_earn_once(real_db, fixed_clock):
+    """One resident's rating is sent from a page loaded in round 1 while another (made for
+    him by the host) is sent in round 2, at once: one rating, in the current round, and the
+    民主测评 points once."""
+    with real_db.session() as s, s.begin():
+        v, folk, _rule, staff, user = _village(s, "rate", 2)
+        voter, other = folk
+        voter_user, other_user = user(Role.RESIDENT, voter), user(Role.RESIDENT, other)
+        rating_rule = make_rule(s, v, code="YS04", points=2)
+        settings.update_settings(
+            s, village_id=v.id, by=staff["admin"], rating_rule_id=rating_rule.id
+        )
+        topic = topics.submit(s, village=v, by=other_user, title="修水渠", size="small")
+        screening.decide(
+            s,
+            topic,
+            village=v,
+            by=staff["admin"],
+            accept=True,
+            category="公共事务、公共环境、公益事业",
+        )
+        results.decide_result(
+            s, topic, by=staff["admin"], result="修渠", note="小事", cosigner_id=staff["admin2"].id
+        )
+        results.publish(s, topic, by=staff["admin"])
+        w = {
+            "village": v.id,
+            "topic": topic.id,
+            "voter": voter.id,
+            "voter_user": voter_user.id,
+            "other_user": other_user.id,
+            "host": staff["host"].id,
+            "admin": staff["admin"].id,
+            "sup": staff["sup"].id,
+            "household": voter.household_id,
+        }
+    fixed_clock.advance(days=5, minutes=1)
+    with real_db.session() as s, s.begin():
+        topic = s.get(Topic, w["topic"])
+        implementation.start(
+            s, topic, by=s.get(User, w["host"]), owner="村委会", deadline=date(2026, 12, 31)
+        )
+        implementation.sign_off(s, topic, by=s.get(User, w["sup"]))
+        village = s.get(Village, w["village"])
+        ratings.rate(
+            s, topic, village=village, by=s.get(User, w["other_user"]), score="dissatisfied"
+        )
+
+    stale = real_db.session()  # the page loaded in round 1
+    stale_topic = stale.get(Topic, w["topic"])
+    assert (stale_topic.rating_round, stale_topic.status) == (1, TopicStatus.DONE)
+    stale.commit()
+    with real_db.session() as s, s.begin():  # the round closes below the threshold, and
+        topic = s.get(Topic, w["topic"])  # is signed off again: round 2
+        village = s.get(Village, w["village"])
+        ratings.close_rating(s, topic, village=village, by=s.get(User, w["admin"]))
+        implementation.sign_off(s, topic, by=s.get(User, w["sup"]))
+    barrier = threading.Barrier(2)
+
+    def from_stale(_):
+        barrier.wait()
+        village = stale.get(Village, w["village"])
+        return _outcome(
+            lambda s: (
+                ratings.rate(
+                    s,
+                    stale_topic,
+                    village=village,
+                    by=s.get(User, w["voter_user"]),
+                    score="satisfied",
+                ).round
+            ),
+            stale,
+        )
+
+    def from_host(_):
+        with real_db.session() as s:
+            barrier.wait()
+            return _outcome(
+                lambda s: (
+                    ratings.rate(
+                        s,
+                        s.get(Topic, w["topic"]),
+                        village=s.get(Village, w["village"]),
+                        by=s.get(User, w["host"]),
+                        score="satisfied",
+                        resident=residents.get_resident(s, w["village"], w["voter"]),
+                        proxy_reason="老人不会用手机",
+                    ).round
+                ),
+                s,
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(from_stale, None)
+        b = pool.submit(from_host, None)
+        outcomes = sorted([a.result(timeout=60), b.result(timeout=60)], key=str)
+    stale.close()
+    assert outcomes == [2, "AlreadyRated"]
+    with real_db.session() as s:
+        mine = s.scalars(
+            select(TopicRating).where(
+                TopicRating.topic_id == w["topic"], TopicRating.resident_id == w["voter"]
+            )
+        ).all()
+        assert [(r.round, r.points_awarded) for r in mine] == [(2, 2)]
+        paid = s.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.household_id == w["household"],
+                LedgerEntry.source_type == "topic_rating",
+            )
+        ).all()
+        assert [e.amount for e in paid] == [2]
+        assert s.get(Household, w["household"]).balance == 2
