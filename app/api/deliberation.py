@@ -344,7 +344,7 @@ def nominate(term_id: int, data):
 @endpoint(
     body=SignBody,
     responses={201: "nomination"},
-    errors=("not_found", "bad_request", "already_signed", "nomination_closed"),
+    errors=("not_found", "bad_request", "already_signed", "nomination_closed", "term_ended"),
 )
 def sign_nomination(nomination_id: int, data):
     """A household co-signs the nomination (once per term)."""
@@ -359,7 +359,13 @@ def sign_nomination(nomination_id: int, data):
 @endpoint(
     body=ConfirmBody,
     responses={200: "confirmed or rejected"},
-    errors=("not_found", "bad_request", "too_few_households", "nomination_closed"),
+    errors=(
+        "not_found",
+        "bad_request",
+        "too_few_households",
+        "nomination_closed",
+        "term_ended",
+    ),
 )
 def confirm_nomination(nomination_id: int, data):
     """The group meeting's vote: two thirds of those present confirm."""

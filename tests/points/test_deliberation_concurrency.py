@@ -25,6 +25,7 @@ from points.deliberation import (
     meetings,
     participation,
     ratings,
+    representatives,
     research,
     results,
     screening,
@@ -32,9 +33,10 @@ from points.deliberation import (
     topics,
     votes,
 )
+from points.deliberation.body_models import Nomination
 from points.deliberation.models import Topic, TopicRating, TopicStatus
 from points.event_models import Attendance
-from points.models import EntryKind, Household, LedgerEntry, Role, User, Village
+from points.models import AuditLog, EntryKind, Household, LedgerEntry, Role, User, Village
 from tests.conftest import PASSWORD
 from tests.eventutil import make_rule
 
@@ -172,6 +174,74 @@ def _voting_meeting(real_db):
 def _vote_parts(s, w):
     m = meetings.get(s, w["village"], w["meeting"])
     return m, votes.item_of(s, m, w["item"]), s.get(User, w["host"])
+
+
+# ---------------------------------------------------------------- representatives
+
+
+def _signed_nomination(real_db):
+    """A term, and a nomination with the two households' signatures it needs."""
+    with real_db.session() as s, s.begin():
+        v, folk, _rule, staff, _ = _village(s, "rep", 3)
+        meeting_settings.update(
+            s, village_id=v.id, by=staff["admin"], households_per_representative=2
+        )
+        term = representatives.create_term(
+            s,
+            village=v,
+            by=staff["admin"],
+            name="第十二届",
+            starts_on="2026-01-01",
+            ends_on="2030-12-31",
+        )
+        n = representatives.nominate(s, term, by=staff["admin"], resident_id=folk[0].id)
+        for p in folk[:2]:
+            representatives.sign(s, n, by=staff["admin"], household_id=p.household_id)
+        return {"village": v.id, "term": term.id, "nomination": n.id, "admin": staff["admin"].id}
+
+
+def _confirm(w, votes_for):
+    def call(s):
+        n = representatives.get_nomination(s, w["village"], w["nomination"])
+        admin = s.get(User, w["admin"])
+        return representatives.confirm(s, n, by=admin, present=3, votes_for=votes_for).status
+
+    return call
+
+
+def _decisions(s, w):
+    return s.scalars(
+        select(AuditLog.action)
+        .where(AuditLog.village_id == w["village"], AuditLog.object_id == w["nomination"])
+        .where(AuditLog.action.in_(["representatives.confirmed", "representatives.rejected"]))
+    ).all()
+
+
+def test_two_confirmations_of_one_nomination_at_once_decide_it_once(real_db, fixed_clock):
+    w = _signed_nomination(real_db)
+    first, second, waited = _in_flight(real_db, _confirm(w, 3), _confirm(w, 0))
+    assert (first, second) == ("confirmed", "NominationClosed")
+    assert waited
+    with real_db.session() as s:
+        n = s.get(Nomination, w["nomination"])
+        assert (n.status, n.present, n.votes_for) == ("confirmed", 3, 3)
+        assert _decisions(s, w) == ["representatives.confirmed"]
+
+
+def test_a_confirmation_while_its_term_ends_is_refused(real_db, fixed_clock):
+    w = _signed_nomination(real_db)
+
+    def end(s):
+        term = representatives.get_term(s, w["village"], w["term"])
+        return representatives.end_term(s, term, by=s.get(User, w["admin"])).ended_at is not None
+
+    ended, confirmed, waited = _in_flight(real_db, end, _confirm(w, 3))
+    assert (ended, confirmed) == (True, "TermEnded")
+    assert waited
+    with real_db.session() as s:
+        n = s.get(Nomination, w["nomination"])
+        assert (n.status, n.decided_at) == ("open", None)
+        assert _decisions(s, w) == []
 
 
 # ---------------------------------------------------------------- duty points

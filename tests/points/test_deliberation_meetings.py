@@ -217,6 +217,9 @@ def test_a_term_ending_retires_its_representatives_from_the_invited_lists(sessio
     assert meetings.called(session, m).resident_ids == []
     with pytest.raises(representatives.TermEnded):  # no signature for a term that has ended
         representatives.sign(session, late, by=w.admin, household_id=w.houses[0].id)
+    with pytest.raises(representatives.TermEnded):  # nor a confirmation (checked first)
+        representatives.confirm(session, late, by=w.admin, present=3, votes_for=3)
+    assert late.status == "open" and late.decided_at is None
     for r in reps:
         _check_in(session, event, r.resident)
     assert not meetings.quorum(session, m).reached
