@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from points import events, ledger, residents, users, villages
 from points.deliberation import (
@@ -33,8 +33,8 @@ from points.deliberation import (
     topics,
     votes,
 )
-from points.deliberation.body_models import Nomination
-from points.deliberation.models import Topic, TopicRating, TopicStatus
+from points.deliberation.body_models import Ballot, Nomination, Vote
+from points.deliberation.models import Topic, TopicRating, TopicStatus, TopicTransition
 from points.event_models import Attendance
 from points.models import AuditLog, EntryKind, Household, LedgerEntry, Role, User, Village
 from tests.conftest import PASSWORD
@@ -174,6 +174,77 @@ def _voting_meeting(real_db):
 def _vote_parts(s, w):
     m = meetings.get(s, w["village"], w["meeting"])
     return m, votes.item_of(s, m, w["item"]), s.get(User, w["host"])
+
+
+# ---------------------------------------------------------------- votes (_hold)
+
+
+def test_two_shows_of_hands_recorded_at_once_count_once(real_db, fixed_clock):
+    w = _voting_meeting(real_db)
+
+    def record(for_, against):
+        def call(s):
+            m, item, host = _vote_parts(s, w)
+            vote = votes.record_count(
+                s, m, item, by=host, votes_for=for_, against=against, abstain=0
+            )
+            return (vote.for_count, vote.against_count, vote.passed)
+
+        return call
+
+    first, second, waited = _in_flight(real_db, record(3, 0), record(0, 3))
+    assert (first, second) == ((3, 0, True), "VoteClosed")
+    assert waited  # the second waited for the meeting's lock
+    with real_db.session() as s:
+        rows = s.scalars(select(Vote).where(Vote.meeting_id == w["meeting"])).all()
+        assert [(v.status, v.for_count, v.against_count) for v in rows] == [("closed", 3, 0)]
+        recorded = select(func.count(AuditLog.id)).where(
+            AuditLog.action == "meeting.vote", AuditLog.village_id == w["village"]
+        )
+        assert s.scalar(recorded) == 1
+        moves = select(func.count(TopicTransition.id)).where(
+            TopicTransition.topic_id == w["topic"],
+            TopicTransition.to_status == TopicStatus.DELIBERATED.value,
+        )
+        assert s.scalar(moves) == 1
+        assert s.get(Topic, w["topic"]).status == TopicStatus.DELIBERATED
+
+
+@pytest.mark.parametrize("first_act", ["close", "cast"])
+def test_a_ballot_cast_while_the_vote_closes_is_counted_or_refused(real_db, fixed_clock, first_act):
+    """Two ballots are in; the third member's ballot and the close come at once. Either the
+    close counts it (cast first) or it is refused (close first): never stored uncounted."""
+    w = _voting_meeting(real_db)
+    with real_db.session() as s, s.begin():
+        m, item, host = _vote_parts(s, w)
+        vote = votes.open_ballot(s, m, item, by=host)
+        for rid in w["people"][:2]:
+            votes.cast(s, m, vote, by=host, resident_id=rid, choice="for")
+        vote_id = vote.id
+
+    def cast(s):
+        m, _item, host = _vote_parts(s, w)
+        ballot = votes.cast(
+            s, m, s.get(Vote, vote_id), by=host, resident_id=w["people"][2], choice="against"
+        )
+        return ballot.choice
+
+    def close(s):
+        m, item, host = _vote_parts(s, w)
+        closed = votes.close_ballot(s, m, item, by=host)
+        return (closed.for_count, closed.against_count)
+
+    if first_act == "close":
+        closed, cast_, _waited = _in_flight(real_db, close, cast)
+        assert (closed, cast_) == ((2, 0), "VoteClosed")
+    else:
+        cast_, closed, _waited = _in_flight(real_db, cast, close)
+        assert (cast_, closed) == ("against", (2, 1))
+    with real_db.session() as s:
+        vote = s.get(Vote, vote_id)
+        stored = s.scalars(select(Ballot).where(Ballot.vote_id == vote_id)).all()
+        assert vote.status == "closed"
+        assert vote.for_count + vote.against_count + vote.abstain_count == len(stored)
 
 
 # ---------------------------------------------------------------- representatives
