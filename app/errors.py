@@ -80,6 +80,9 @@ MESSAGES: dict[str, Any] = {
     "already_answered": _l("This has already been answered."),
     "vote_required": _l("This meeting decides by a vote: record it on the meeting's page."),
     "already_settled": _l("The duty points of this meeting have already been posted."),
+    "meeting_not_ended": _l(
+        "The duty points are posted after the meeting has ended: close its event first."
+    ),
     "not_checked_in": _l("This resident has not checked in to the event."),
     "already_checked_out": _l("This resident has already checked out."),
     "not_volunteer_event": _l("Only volunteer events have check-out."),

@@ -344,7 +344,7 @@ def nominate(term_id: int, data):
 @endpoint(
     body=SignBody,
     responses={201: "nomination"},
-    errors=("not_found", "bad_request", "already_signed", "nomination_closed"),
+    errors=("not_found", "bad_request", "already_signed", "nomination_closed", "term_ended"),
 )
 def sign_nomination(nomination_id: int, data):
     """A household co-signs the nomination (once per term)."""
@@ -359,7 +359,13 @@ def sign_nomination(nomination_id: int, data):
 @endpoint(
     body=ConfirmBody,
     responses={200: "confirmed or rejected"},
-    errors=("not_found", "bad_request", "too_few_households", "nomination_closed"),
+    errors=(
+        "not_found",
+        "bad_request",
+        "too_few_households",
+        "nomination_closed",
+        "term_ended",
+    ),
 )
 def confirm_nomination(nomination_id: int, data):
     """The group meeting's vote: two thirds of those present confirm."""
@@ -471,9 +477,13 @@ def close_ballot(meeting_id: int, item_id: int, data):
 
 @bp.post(P + "/meetings/<int:meeting_id>/duty")
 @require_role(*HOSTS)
-@endpoint(responses={200: "entries made"}, errors=("not_found", "already_settled"))
+@endpoint(
+    responses={200: "entries made"},
+    errors=("not_found", "already_settled", "meeting_not_ended"),
+)
 def settle_meeting_duty(meeting_id: int):
-    """Post the duty points of the members who came (the village's rule per kind), once."""
+    """Post the duty points of the members who came (the village's rule per kind), once,
+    after the meeting has ended (its event closed)."""
     session = get_session()
     made = participation.settle_duty(session, meetings.get(session, _vid(), meeting_id), by=g.user)
     return {"entries": made}, 200

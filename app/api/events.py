@@ -225,8 +225,9 @@ def check_out(event_id: int, data):
 @require_role(*HOSTS)
 @endpoint(body=UndoBody, responses={200: "undone"}, errors=("bad_request", "already_undone"))
 def undo_checkin(event_id: int, attendance_id: int, data):
-    """Undo a mistaken check-in; its points are reversed by a correction entry. The resident
-    can then be checked in again (a new attendance with a new award)."""
+    """Undo a mistaken check-in; its points (and a meeting's duty points posted for it) are
+    reversed by correction entries. The resident can then be checked in again (a new
+    attendance with a new award)."""
     event = _event(event_id)
     att = get_session().get(Attendance, attendance_id)
     if att is None or att.event_id != event.id:

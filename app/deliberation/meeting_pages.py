@@ -158,9 +158,14 @@ def meeting_count(meeting_id: int, item_id: int):
 @bp.post("/meetings/<int:meeting_id>/duty")
 @require_role(*HOSTS)
 def meeting_duty(meeting_id: int):
-    """Post the members' duty points for the meeting (once)."""
+    """Post the members' duty points for the meeting (once, after it has ended)."""
     m = _meeting(meeting_id)
-    made, _failed = run(lambda s: participation.settle_duty(s, m, by=g.user))
+    made, failed = run(
+        lambda s: participation.settle_duty(s, m, by=g.user),
+        fail_to=lambda: meeting_detail(meeting_id),
+    )
+    if failed:
+        return failed
     flash(_("Duty points posted for %(n)d members.", n=made), "ok")
     return redirect(url_for("delib.meeting_detail", meeting_id=meeting_id))
 

@@ -5,6 +5,9 @@ A resident's voluntary attendance earns the meeting's own rule at check-in, as e
 meeting's does. A member called to the meeting (a representative at a 村民代表会议, a member
 of the body at its meeting) who came earns, in addition, the duty rule the village set for
 that kind of meeting (``duty_rules``), once per meeting, within the rule's monthly cap.
+The duty points are settled once the meeting has ended (its event closed: no more check-ins
+from the room); a check-in undone afterwards takes its duty points back with it (see
+:func:`points.events.undo_checkin`: the entry's source is the attendance).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from points.clock import now
 from points.deliberation import meeting_settings, meetings, representatives
 from points.deliberation.body_models import MEETING_KINDS, Meeting
 from points.errors import DomainError
-from points.event_models import Attendance, Event
+from points.event_models import Attendance, Event, EventStatus
 from points.models import EntryKind, ResidentStatus, Rule, User, Village
 from points.villages import village_today
 
@@ -28,17 +31,25 @@ class AlreadySettled(DomainError):
     code = "already_settled"
 
 
+class MeetingNotEnded(DomainError):
+    """The duty points wait for the meeting's end: until then, who came is not known."""
+
+    code = "meeting_not_ended"
+
+
 def settle_duty(session: Session, meeting: Meeting, *, by: User) -> int:
     """Post the duty points of the members who came; the number of entries made."""
-    # The event's lock serializes two settlements of the same meeting.
-    events.get_event(session, meeting.village_id, meeting.event_id, lock=True)
+    # The event's lock serializes two settlements of the same meeting, a close, and the undo
+    # of a check-in (which takes it shared): the check-ins read below are settled ones.
+    event = events.get_event(session, meeting.village_id, meeting.event_id, lock=True)
     session.refresh(meeting)
     if meeting.duty_settled_at is not None:
         raise AlreadySettled(meeting_id=meeting.id)
+    if event.status != EventStatus.CLOSED:
+        raise MeetingNotEnded(meeting_id=meeting.id, event_status=event.status.value)
     row = meeting_settings.current(session, meeting.village_id)
     rule_id = (row.duty_rules or {}).get(meeting.kind)
     rule = session.get(Rule, rule_id) if rule_id else None
-    event = meetings.event_of(session, meeting)
     made = 0
     if rule is not None and rule.active:
         village = session.get(Village, meeting.village_id)

@@ -14,7 +14,7 @@ from points.clock import now
 from points.deliberation import rewards
 from points.deliberation.models import RatingScore, Topic, TopicRating, TopicStatus
 from points.deliberation.settings import get_settings
-from points.deliberation.topics import InvalidTransition, clean_text, move
+from points.deliberation.topics import InvalidTransition, clean_text, get_topic, move
 from points.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from points.models import Resident, ResidentStatus, User, Village
 
@@ -64,7 +64,10 @@ def rate(
     proxy_reason: str | None = None,
 ) -> TopicRating:
     """One rating per resident (per round). Staff may rate for a resident without a phone,
-    with the reason logged. Rating earns the rating rule's points once."""
+    with the reason logged. Rating earns the rating rule's points once per topic, whatever
+    the rounds. The topic's state and round are read under its lock (a close of the round
+    waits, or has happened)."""
+    topic = get_topic(session, village.id, topic.id, lock=True)
     if topic.status != S.DONE:
         raise InvalidTransition(status=topic.status.value, to="rated")
     try:
@@ -152,6 +155,7 @@ def close_rating(session: Session, topic: Topic, *, village: Village, by: User) 
     """End the round: below the village's threshold, the topic goes back to implementation
     with the dissatisfied residents' comments, and a new round of rating follows its next
     sign-off. At or above it, the topic stays done."""
+    topic = get_topic(session, village.id, topic.id, lock=True)
     if topic.status != S.DONE:
         raise InvalidTransition(status=topic.status.value, to=S.IMPLEMENTING.value)
     counts = tally(session, topic)

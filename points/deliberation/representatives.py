@@ -6,6 +6,11 @@ co-signatures of at least N households of the nominee's group, each household si
 per term, and is confirmed when at least two thirds of those present at the group meeting
 vote for it. A term that ends (its last day passed, or ended by the committee) retires its
 representatives: they are no longer called to meetings.
+
+A term's changes (a nomination, a signature, a confirmation, the end of the term) happen one
+at a time: each takes the term's lock (:func:`hold_term`) and reads what it checks after it,
+so two confirmations of one nomination cannot both pass, nor a confirmation slip past the
+end of its term.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from points import audit
 from points.clock import now
+from points.db import begin_write
 from points.deliberation import meeting_settings
 from points.deliberation.bodies import _date
 from points.deliberation.body_models import Nomination, NominationSignature, RepresentativeTerm
@@ -81,6 +87,16 @@ def terms(session: Session, village_id: int) -> list[RepresentativeTerm]:
     return list(session.scalars(stmt.order_by(RepresentativeTerm.starts_on.desc())))
 
 
+def hold_term(session: Session, term_id: int) -> RepresentativeTerm:
+    """Take the term's lock (the write lock on SQLite, the row FOR UPDATE on PostgreSQL) and
+    read the term after it; the caller re-reads anything else it checks."""
+    begin_write(session)
+    stmt = select(RepresentativeTerm).where(RepresentativeTerm.id == term_id)
+    if session.connection().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+
+
 def is_current(term: RepresentativeTerm, day: date) -> bool:
     """In office on ``day``: inside its dates and not ended on or before that day (a meeting
     held before an early end keeps those it called; one on the day of the end or after does
@@ -99,6 +115,7 @@ def current_term(session: Session, village_id: int, day: date) -> Representative
 
 def end_term(session: Session, term: RepresentativeTerm, *, by: User) -> RepresentativeTerm:
     """The term ends now: its representatives leave the invited lists."""
+    term = hold_term(session, term.id)
     if term.ended_at is not None:
         raise TermEnded(term_id=term.id)
     term.ended_at = now()
@@ -114,6 +131,7 @@ def end_term(session: Session, term: RepresentativeTerm, *, by: User) -> Represe
 
 
 def nominate(session: Session, term: RepresentativeTerm, *, by: User, resident_id) -> Nomination:
+    term = hold_term(session, term.id)
     if term.ended_at is not None:
         raise TermEnded(term_id=term.id)
     resident = session.get(Resident, resident_id) if isinstance(resident_id, int) else None
@@ -153,9 +171,10 @@ def sign(
     session: Session, nomination: Nomination, *, by: User, household_id
 ) -> NominationSignature:
     """A household co-signs the nomination (once per term, whichever nomination)."""
+    term = hold_term(session, nomination.term_id)
+    session.refresh(nomination)
     if nomination.status != "open":
         raise NominationClosed(nomination_status=nomination.status)
-    term = session.get(RepresentativeTerm, nomination.term_id)
     if term.ended_at is not None:  # as nominate refuses: a signature belongs to a live term
         raise TermEnded(term_id=term.id)
     household = session.get(Household, household_id) if isinstance(household_id, int) else None
@@ -189,9 +208,14 @@ def confirm(
     event_id: int | None = None,
 ) -> Nomination:
     """The group meeting's vote: confirmed with at least two thirds of those present for it,
-    rejected otherwise. The nomination needs its N households' signatures first."""
+    rejected otherwise. The nomination needs its N households' signatures first, and its
+    term must not have ended."""
+    term = hold_term(session, nomination.term_id)
+    session.refresh(nomination)
     if nomination.status != "open":
         raise NominationClosed(nomination_status=nomination.status)
+    if term.ended_at is not None:  # as sign refuses: a representative of a live term
+        raise TermEnded(term_id=term.id)
     errors: dict[str, str] = {}
     for field, value in (("present", present), ("votes_for", votes_for)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -203,7 +227,11 @@ def confirm(
     if errors:
         raise ValidationFailed(errors)
     need = meeting_settings.current(session, nomination.village_id).households_per_representative
-    have = len(nomination.signatures)
+    have = session.scalar(
+        select(func.count(NominationSignature.id)).where(
+            NominationSignature.nomination_id == nomination.id
+        )
+    )
     if have < need:
         raise TooFewHouseholds(households=have, needed=need)
     nomination.present, nomination.votes_for = present, votes_for

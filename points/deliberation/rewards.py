@@ -5,11 +5,14 @@ made by the deciding member under the village's chosen rule (review, caps and ob
 apply as to every award). A rating given is an act the system sees, like a check-in: its
 points go straight to the ledger under the rating rule, within the rule's monthly cap.
 Each is made once: the award's or entry's id is kept on the proposer or rating row, and a
-repeat finds it there.
+repeat finds it there. A resident's rating points are once per topic, not per rating round:
+a topic reopened after a low rating is rated again, and that rating counts in the new round
+but earns nothing more (checked under the household's lock, which every reward takes).
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from points import caps, ledger
@@ -54,7 +57,7 @@ def reward_proposers(session: Session, village: Village, topic: Topic, by: User)
 
 
 def reward_rating(session: Session, village: Village, rating: TopicRating) -> int:
-    """The rating rule's points for a rating, once; the points given."""
+    """The rating rule's points for a rating, once per resident and topic; the points given."""
     if rating.entry_id is not None:
         return 0
     rule = _live_rule(session, get_settings(session, village.id).rating_rule_id)
@@ -64,6 +67,15 @@ def reward_rating(session: Session, village: Village, rating: TopicRating) -> in
     version = rule.version_on(village_today(village))
     amount = version.points
     ledger.lock_household(session, resident.household_id)
+    # Read under the lock: a rating of an earlier round (or one committed meanwhile) that
+    # earned the points already.
+    earned = select(TopicRating.id).where(
+        TopicRating.topic_id == rating.topic_id,
+        TopicRating.resident_id == resident.id,
+        TopicRating.entry_id.is_not(None),
+    )
+    if session.scalar(earned.limit(1)) is not None:
+        return 0
     try:
         caps.check_monthly_cap(
             session,

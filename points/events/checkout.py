@@ -1,5 +1,5 @@
 """Check-out (a volunteer's hours, settled by :func:`points.events.awarding.settle_volunteer`)
-and undoing a mistaken check-in (its award reversed by a correction entry)."""
+and undoing a mistaken check-in (its awards reversed by correction entries)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ from points.events.errors import (
     NotCheckedIn,
     NotVolunteerEvent,
 )
-from points.events.locks import hold_for_scan
+from points.events.locks import hold_for_scan, hold_scan_state
 from points.models import EntryKind, LedgerEntry, Resident
+
+# The sources of the entries an attendance earned (the entry's source id is the attendance):
+# the check-in's own award, and a meeting's duty points for a member called to it
+# (points.deliberation.participation, posted after the meeting).
+ATTENDANCE_SOURCES = ("attendance", "meeting_duty")
 
 
 def check_out(
@@ -51,10 +56,15 @@ def check_out(
 def undo_checkin(
     session: Session, *, attendance: Attendance, reason: str, by_id: int | None
 ) -> Attendance:
-    """Undo a mistaken check-in: its award is reversed by a correction entry with the reason."""
+    """Undo a mistaken check-in: its awards (the check-in's, and a meeting's duty points
+    posted for it) are reversed by correction entries with the reason."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": "a reason is required"})
+    # A scan's locks, in its order (points.events.locks): the event's (shared), then the
+    # household's. A close, or a meeting's duty settlement, takes the event's for update and
+    # then the households': it waits for the undo, or the undo for it, never both at once.
+    hold_scan_state(session, attendance.event_id)
     ledger.lock_household(session, attendance.household_id)
     session.refresh(attendance)
     if attendance.undone_at is not None:
@@ -62,7 +72,7 @@ def undo_checkin(
     correction = aliased(LedgerEntry)
     awards = session.scalars(
         select(LedgerEntry).where(
-            LedgerEntry.source_type == "attendance",
+            LedgerEntry.source_type.in_(ATTENDANCE_SOURCES),
             LedgerEntry.source_id == attendance.id,
             LedgerEntry.kind == EntryKind.AWARD,
             # corrected by hand before: nothing left to reverse

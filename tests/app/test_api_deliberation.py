@@ -4,11 +4,13 @@ and vote, 四议两公开 out of order, codes, roles, and another village's ids 
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from points import events
-from points.deliberation import research, screening, topics
+from points.deliberation import meeting_settings, meetings, research, screening, topics
 from points.deliberation.models import Topic
-from points.models import Role
+from points.models import EntryKind, Household, LedgerEntry, Role
+from tests.dbutil import row_counts
 from tests.eventutil import make_rule
 
 START = datetime.fromisoformat("2026-11-02T01:30:00+00:00")
@@ -251,6 +253,63 @@ def test_bodies_chain_and_escalation_over_http(client, session, w):
     )
     assert r.status_code == 201 and r.json["status"] == "open"
     assert client.get(f"{P}/topics/{w.topic.id}/escalations", headers=w.O).status_code == 404
+
+
+def test_duty_points_over_http_wait_for_the_end_and_an_undo_takes_them_back(client, session, w):
+    """A 村民会议 whose duty rule pays 3: refused while open (nothing changed), paid once
+    after the close, and taken back, with the meeting's own points, when a check-in is
+    undone."""
+    P = "/api/v1/deliberation"
+    duty = make_rule(session, w.village, code="DB01", points=3)
+    meeting_settings.update(
+        session, village_id=w.village.id, by=w.admin, duty_rules={"village_assembly": duty.id}
+    )
+    m = meetings.create(
+        session,
+        village=w.village,
+        by=w.admin,
+        kind="village_assembly",
+        topic_ids=None,
+        title=None,
+        starts_at=START,
+        ends_at=START + timedelta(hours=2),
+        rule_id=w.rule.id,
+    )
+    event = meetings.event_of(session, m)
+    events.open_event(session, event, by_id=w.host.id)
+    came = [
+        events.check_in(session, event=event, resident=p, method="event_qr", by_id=None)
+        for p in w.people[:2]
+    ]
+    session.commit()
+    before = row_counts(session)
+    r = client.post(f"{P}/meetings/{m.id}/duty", headers=w.H)
+    assert r.status_code == 409 and r.json["error"] == "meeting_not_ended"
+    assert r.json["message"] == "会议结束后才能发放履职积分，请先结束本次活动。"
+    assert row_counts(session) == before
+    r = client.post(f"/api/v1/events/{event.id}/close", headers=w.H)
+    assert r.status_code == 200
+    r = client.post(f"{P}/meetings/{m.id}/duty", headers=w.H)
+    assert r.status_code == 200 and r.json == {"entries": 2}
+    r = client.post(f"{P}/meetings/{m.id}/duty", headers=w.H)
+    assert r.status_code == 409 and r.json["error"] == "already_settled"
+    first = came[0].attendance
+    r = client.post(
+        f"/api/v1/events/{event.id}/attendance/{first.id}/undo",
+        json={"reason": "扫错了人"},
+        headers=w.H,
+    )
+    assert r.status_code == 200
+    session.expire_all()
+    balances = [session.get(Household, p.household_id).balance for p in w.people[:2]]
+    assert balances == [0, 5 + 3]
+    notes = session.scalars(
+        select(LedgerEntry.note).where(
+            LedgerEntry.household_id == first.household_id,
+            LedgerEntry.kind == EntryKind.CORRECTION,
+        )
+    ).all()
+    assert notes == ["扫错了人", "扫错了人"]
 
 
 def test_the_new_routes_are_in_the_openapi_document(client):

@@ -21,6 +21,7 @@ from points.deliberation import (
 )
 from points.deliberation.models import Topic
 from points.models import Role
+from tests.dbutil import row_counts
 from tests.eventutil import make_rule
 
 START = datetime.fromisoformat("2026-11-02T01:30:00+00:00")
@@ -207,6 +208,17 @@ def test_meeting_page_shows_quorum_and_records_a_counted_vote(app, session, logi
     assert session.get(Topic, w.topic.id).status.value == "deliberated"
     page = c.get(f"/deliberation/meetings/{m.id}").get_data(as_text=True)
     assert "应到3人，实到3人；赞成3，反对0，弃权0；通过" in page and "一致同意" in page
+    # The members' duty points wait for the meeting's end: refused while it is open.
+    before = row_counts(session)
+    r = c.post(f"/deliberation/meetings/{m.id}/duty")
+    assert r.status_code == 409
+    assert "会议结束后才能发放履职积分，请先结束本次活动。" in r.get_data(as_text=True)
+    assert row_counts(session) == before
+    events.close_event(session, event, by_id=w.admin.id)
+    session.commit()
+    assert c.post(f"/deliberation/meetings/{m.id}/duty").status_code == 302
+    session.expire_all()
+    assert meetings.get(session, w.village.id, m.id).duty_settled_at is not None
     # The dashboard shows the attendance rates per kind and per representative.
     board = c.get("/admin/dashboard").get_data(as_text=True)
     assert "会议出席率" in board and "本届村民代表出席情况" in board

@@ -385,12 +385,67 @@ def test_rating_below_threshold_reopens_with_comments(session, w, fixed_clock):
     assert counts.rate == 0.5
     assert topic.status == S.IMPLEMENTING and topic.rating_round == 2
     assert topic.history[-1].note == "满意率 50%，低于 80%，重新落实：桥面不平"
-    # Signed off again, the residents rate the new round; the first round's points stay.
+    # Signed off again, the residents rate the new round; the first round's points stay,
+    # and the new round's rating counts but earns nothing more (once per topic).
     implementation.sign_off(session, topic, by=w.sup)
-    ratings.rate(session, topic, village=w.village, by=w.u_li, score="satisfied")
+    again = ratings.rate(session, topic, village=w.village, by=w.u_li, score="satisfied")
     assert ratings.tally(session, topic).total == 1
+    assert (again.round, again.points_awarded, again.entry_id) == (2, 0, None)
     session.refresh(w.h2)
-    assert w.h2.balance == 4  # two ratings, 2 each
+    assert w.h2.balance == 2
+
+
+def test_rating_points_are_once_per_resident_and_topic_whatever_the_rounds(session, w, fixed_clock):
+    """A topic rated below the threshold three times: each round counts its ratings, but a
+    resident's 民主测评 points (the rule YS04, 2 points) come with the first rating only,
+    his own or one made for him by staff."""
+    topic = topics.submit(session, village=w.village, by=w.u_wang, title="修水渠", size="small")
+    _accept(session, w, topic)
+    results.decide_result(
+        session, topic, by=w.admin, result="修渠", note="小事", cosigner_id=w.admin2.id
+    )
+    _through_done(session, w, topic, fixed_clock)
+    made = []
+    for round_ in (1, 2, 3):
+        made.append(
+            ratings.rate(session, topic, village=w.village, by=w.u_li, score="dissatisfied")
+        )
+        made.append(  # 赵大爷 has no phone: the host rates for him
+            ratings.rate(
+                session,
+                topic,
+                village=w.village,
+                by=w.host,
+                score="dissatisfied",
+                resident=w.zhao,
+                proxy_reason="老人不会用手机",
+            )
+        )
+        assert ratings.tally(session, topic).total == 2
+        ratings.close_rating(session, topic, village=w.village, by=w.admin)
+        assert topic.rating_round == round_ + 1
+        implementation.sign_off(session, topic, by=w.sup)
+    assert [(r.round, r.points_awarded) for r in made] == [
+        (1, 2),
+        (1, 2),
+        (2, 0),
+        (2, 0),
+        (3, 0),
+        (3, 0),
+    ]
+    paid = session.scalars(
+        select(LedgerEntry).where(LedgerEntry.source_type == "topic_rating")
+    ).all()
+    assert sorted(e.household_id for e in paid) == sorted([w.h2.id, w.h3.id])
+    session.refresh(w.h2)
+    session.refresh(w.h3)
+    assert (w.h2.balance, w.h3.balance) == (2, 2)
+    # A fourth round's rating counts there; the same resident again in it is refused.
+    ratings.rate(session, topic, village=w.village, by=w.u_li, score="satisfied")
+    with pytest.raises(ratings.AlreadyRated):
+        ratings.rate(session, topic, village=w.village, by=w.u_li, score="satisfied")
+    session.refresh(w.h2)
+    assert w.h2.balance == 2 and ledger.verify(session, village_id=w.village.id).ok
 
 
 def test_rating_points_stop_at_the_monthly_cap(session, w, fixed_clock):

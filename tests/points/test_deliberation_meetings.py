@@ -217,6 +217,9 @@ def test_a_term_ending_retires_its_representatives_from_the_invited_lists(sessio
     assert meetings.called(session, m).resident_ids == []
     with pytest.raises(representatives.TermEnded):  # no signature for a term that has ended
         representatives.sign(session, late, by=w.admin, household_id=w.houses[0].id)
+    with pytest.raises(representatives.TermEnded):  # nor a confirmation (checked first)
+        representatives.confirm(session, late, by=w.admin, present=3, votes_for=3)
+    assert late.status == "open" and late.decided_at is None
     for r in reps:
         _check_in(session, event, r.resident)
     assert not meetings.quorum(session, m).reached
@@ -425,6 +428,7 @@ def test_duty_points_by_kind_and_role_and_the_attendance_rates(session, w):
     for r in reps[:3]:
         _check_in(session, event, r.resident)
     _check_in(session, event, w.people[1])  # a resident who is not a representative
+    events.close_event(session, event, by_id=w.host.id)
     made = participation.settle_duty(session, m, by=w.host)
     assert made == 3
     rows = session.scalars(
@@ -454,3 +458,52 @@ def test_duty_points_by_kind_and_role_and_the_attendance_rates(session, w):
         for r in participation.representative_rates(session, w.village)
     }
     assert rates == {"村民1": (1, 1), "村民3": (1, 1), "村民5": (1, 1), "村民7": (0, 1)}
+
+
+def test_duty_points_wait_for_the_meeting_s_end_and_leave_with_an_undone_check_in(session, w):
+    from points import ledger
+    from points.deliberation import participation
+    from points.models import EntryKind, Household, LedgerEntry
+
+    reps = _four_representatives(session, w)
+    duty = make_rule(session, w.village, code="DB01", points=3)
+    meeting_settings.update(
+        session, village_id=w.village.id, by=w.admin, duty_rules={"representatives": duty.id}
+    )
+    topic = _researched_topic(session, w)
+    m, event = _meeting(session, w, "representatives", [topic.id])
+    came = [_check_in(session, event, r.resident).attendance for r in reps[:3]]
+    duty_rows = select(LedgerEntry).where(LedgerEntry.source_type == "meeting_duty")
+    # While the meeting is open, who came is not yet known: no duty points.
+    with pytest.raises(participation.MeetingNotEnded) as exc:
+        participation.settle_duty(session, m, by=w.host)
+    assert exc.value.details["event_status"] == "open"
+    assert session.scalars(duty_rows).all() == [] and m.duty_settled_at is None
+    events.close_event(session, event, by_id=w.host.id)
+    assert participation.settle_duty(session, m, by=w.host) == 3
+    # A check-in undone after the settlement takes its duty points back with the meeting's
+    # own: two linked corrections with the undo's reason; the ledger still verifies.
+    household = session.get(Household, came[0].household_id)
+    assert household.balance == 5 + 3
+    events.undo_checkin(session, attendance=came[0], reason="代签，本人未到", by_id=w.host.id)
+    rows = ledger.entries(session, household.id)
+    corrections = [e for e in rows if e.kind == EntryKind.CORRECTION]
+    reversed_ = {e.reverses_id: e for e in corrections}
+    awards = [e for e in rows if e.kind == EntryKind.AWARD and e.source_id == came[0].id]
+    assert sorted((e.source_type, e.amount) for e in awards) == [
+        ("attendance", 5),
+        ("meeting_duty", 3),
+    ]
+    assert set(reversed_) == {e.id for e in awards}
+    assert {(e.amount, e.note) for e in corrections} == {
+        (-5, "代签，本人未到"),
+        (-3, "代签，本人未到"),
+    }
+    session.refresh(household)
+    assert household.balance == 0 and household.honour_score == 0
+    # The others keep theirs; a second settlement is still refused.
+    others = [session.get(Household, a.household_id) for a in came[1:]]
+    assert [h.balance for h in others] == [8, 8]
+    with pytest.raises(participation.AlreadySettled):
+        participation.settle_duty(session, m, by=w.host)
+    assert ledger.verify(session, village_id=w.village.id).ok
