@@ -305,13 +305,14 @@ def test_the_office_reads_the_year_imports_the_roster_and_prints_statements(
     assert "食用油" in page.locator("figure.chart").filter(has_text="库存预警").inner_text()
     if violations := axe_violations(page):
         found["/admin/dashboard"] = violations
-    # The charts and their tables fit the phone's width (the page as a whole may not: with
-    # no backup yet, the backup warning names its folder, a long path that does not wrap).
+    # The page fits the phone's width, charts and backup warning included (their tables
+    # scroll sideways: test_browser_office_phone.py).
     rights = page.eval_on_selector_all(
         "section.charts, figure.chart, .chart-canvas canvas",
         "els => els.map(e => e.getBoundingClientRect().right)",
     )
     assert rights and max(rights) <= 390, rights
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.evaluate(
         "window.scrollTo(0, document.querySelector('#charts-heading').getBoundingClientRect()"
         ".top + window.scrollY - 8)"
@@ -345,11 +346,9 @@ def test_the_office_reads_the_year_imports_the_roster_and_prints_statements(
     if violations := axe_violations(page):
         found["/admin/roster"] = violations
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    # The end of the column mapping, the error and what the sheet would change.
-    page.evaluate(
-        "window.scrollTo(0, document.querySelector('#preview p.error').getBoundingClientRect()"
-        ".top + window.scrollY - 300)"
-    )
+    # The answer opens at the preview: what the sheet would change, the row in error, the
+    # column mapping folded away, the moves and the newcomers.
+    assert page.locator("#errors").bounding_box()["y"] < 844
     screenshot(page, "roster-preview.png")
 
     # The statements of 第一村民小组 for October, two households to an A4 page.
