@@ -10,7 +10,7 @@ THREADS ?= 2
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan clean assets
+.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan clean assets screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,19 @@ browser:
 	@command -v chromium >/dev/null || { \
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The README's phone screenshots (docs/screenshots/), taken by the browser journeys with
+# Debian's Chinese fonts (not needed by `make test`, whose screenshots go to a temp folder).
+# test_journeys.py comes after the counter camera test: its counter.png and receipt.png (the
+# receipt as printed) are the README's.
+SCREENSHOT_TESTS := tests/app/test_browser_counter_camera.py tests/app/test_journeys.py \
+	tests/app/test_journeys_office.py
+screenshots: $(VENV)/.installed-test translations assets browser
+	@{ command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; } || { \
+		echo "installing Debian's fonts-noto-cjk for the screenshots"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+	CUNYUE_SCREENSHOTS=docs/screenshots TEST_DATABASE_URL=sqlite $(BIN)/pytest -q \
+		$(SCREENSHOT_TESTS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -17,7 +17,8 @@ from store import catalogue
 
 PASSWORD = "long-enough-1"
 # Journeys always save their screenshots; into docs/screenshots/ (the README's pictures) only
-# when CUNYUE_SCREENSHOTS=docs/screenshots is set, so an ordinary test run leaves the tree clean.
+# when CUNYUE_SCREENSHOTS=docs/screenshots is set (`make screenshots`), so an ordinary test run
+# leaves the tree clean.
 SCREENSHOTS = Path(
     os.environ.get("CUNYUE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "cunyue-screenshots"
 )
