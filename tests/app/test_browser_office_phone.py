@@ -57,7 +57,7 @@ def test_the_office_pages_fit_a_phone(live_server, launch_browser, fixed_clock, 
     # No backup yet, kept in a folder with a long name: the dashboard warns, naming it.
     folder = tmp_path / "cunyue-backups-of-the-village-office-kept-on-its-own-computer"
     live_server.app.config["BACKUP_DIR"] = str(folder)
-    office = _make_office(live_server, fixed_clock)
+    office = _make_office(live_server, fixed_clock, "office-phone")
     page = phone_context(launch_browser()).new_page()
     found = {}
     log_in(page, live_server.url, office.admin, "/staff")

@@ -109,13 +109,14 @@ def _rule(s, village_id, code, title, category, points, unit="per_time"):
     )
 
 
-def _make_office(live_server, clock) -> Office:
+def _make_office(live_server, clock, code: str = CODE) -> Office:
     """A village of eight households in two 村民小组 with a year of history, eleven months
-    before the fixed clock's November and two days of it."""
+    before the fixed clock's November and two days of it (``code``: the village's code, one
+    per test, as the live server's database is shared)."""
     rng = random.Random(18)
     clock.now = _at(HISTORY[0], 1)
     with live_server.db.session() as s, s.begin():
-        v = villages.create_village(s, code=CODE, name="青山村")
+        v = villages.create_village(s, code=code, name="青山村")
         for number, g, people in HOUSEHOLDS:
             residents.create_household(s, village_id=v.id, number=number, group=GROUPS[g])
             for name, phone, *_rest in people:
@@ -124,14 +125,14 @@ def _make_office(live_server, clock) -> Office:
                 )
         users.create_user(
             s,
-            username=f"{CODE}-admin",
+            username=f"{code}-admin",
             password=PASSWORD,
             village_id=v.id,
             roles=[Role.ADMIN],
             full_name="村两委 管理员",
         )
         host_id = users.create_user(
-            s, username=f"{CODE}-host", password=PASSWORD, village_id=v.id, roles=[Role.HOST]
+            s, username=f"{code}-host", password=PASSWORD, village_id=v.id, roles=[Role.HOST]
         ).id
         _rule(s, v.id, "YS01", "参加村民议事会", "议事协商", 5)
         _rule(s, v.id, "LJ01", "垃圾分类投放正确", "垃圾分类", 2)
@@ -154,11 +155,11 @@ def _make_office(live_server, clock) -> Office:
         ]
         item_ids = [i.id for i in items]
         groups = s.scalars(select(Group).where(Group.village_id == v.id))
-        office = Office(v.id, f"{CODE}-admin", {gr.name: gr.id for gr in groups})
+        office = Office(v.id, f"{code}-admin", {gr.name: gr.id for gr in groups})
         village_id = v.id
 
     def month_of_awards(s, month: date, day: int, share: float) -> None:
-        village = villages.get_village_by_code(s, CODE)
+        village = villages.get_village_by_code(s, code)
         host = s.get(User, host_id)
         everyday = [rules.get_rule_by_code(s, village_id, c) for c in ("LJ01", "HJ01", "ZY01")]
         clock.now = _at(month, day)
