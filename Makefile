@@ -10,7 +10,7 @@ THREADS ?= 2
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan clean assets
+.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan clean assets screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,17 +29,18 @@ translations: $(VENV)/.installed-run
 	@$(BIN)/pybabel compile -d app/translations >/dev/null 2>&1 || $(BIN)/pybabel compile -d app/translations
 
 # Browser libraries from npm (package-lock.json pins them), copied with their licence files
-# into app/static/vendor/, which is not committed.
+# into app/static/vendor/, which is not committed; copied again when this file changes what
+# is copied. ECharts' "common" build: the "simple" one has no legend and no tooltip.
 VENDOR := app/static/vendor
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(VENDOR)/.copied: node_modules/.package-lock.json
+$(VENDOR)/.copied: node_modules/.package-lock.json Makefile
 	mkdir -p $(VENDOR)
 	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
 	cp node_modules/jsqr/LICENSE $(VENDOR)/jsQR.LICENSE.txt
-	cp node_modules/echarts/dist/echarts.simple.min.js $(VENDOR)/echarts.min.js
+	cp node_modules/echarts/dist/echarts.common.min.js $(VENDOR)/echarts.min.js
 	cp node_modules/echarts/LICENSE $(VENDOR)/echarts.LICENSE.txt
 	cp node_modules/echarts/NOTICE $(VENDOR)/echarts.NOTICE.txt
 	cp node_modules/zrender/LICENSE $(VENDOR)/zrender.LICENSE.txt
@@ -48,7 +49,8 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 	cp node_modules/barcode-detector/LICENSE $(VENDOR)/barcode-detector.LICENSE.txt
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing_reader.wasm
 	cp node_modules/zxing-wasm/LICENSE $(VENDOR)/zxing-wasm.LICENSE.txt
-	gzip -9 -n -k -f $(VENDOR)/jsQR.js $(VENDOR)/barcode-detector.js $(VENDOR)/zxing_reader.wasm
+	gzip -9 -n -k -f $(VENDOR)/jsQR.js $(VENDOR)/barcode-detector.js $(VENDOR)/zxing_reader.wasm \
+		$(VENDOR)/echarts.min.js
 	@touch $@
 
 assets: $(VENDOR)/.copied
@@ -79,6 +81,19 @@ browser:
 	@command -v chromium >/dev/null || { \
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The README's phone screenshots (docs/screenshots/), taken by the browser journeys with
+# Debian's Chinese fonts (not needed by `make test`, whose screenshots go to a temp folder).
+# test_journeys.py comes after the counter camera test: its counter.png and receipt.png (the
+# receipt as printed) are the README's.
+SCREENSHOT_TESTS := tests/app/test_browser_counter_camera.py tests/app/test_journeys.py \
+	tests/app/test_journeys_office.py
+screenshots: $(VENV)/.installed-test translations assets browser
+	@{ command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; } || { \
+		echo "installing Debian's fonts-noto-cjk for the screenshots"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+	CUNYUE_SCREENSHOTS=docs/screenshots TEST_DATABASE_URL=sqlite $(BIN)/pytest -q \
+		$(SCREENSHOT_TESTS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

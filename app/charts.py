@@ -30,6 +30,12 @@ class Chart:
     headers: list[str]  # the table's columns
     rows: list[list[Any]] = field(default_factory=list)
     percent: bool = False  # values are shares (0-100)
+    text_columns: int = 1  # the first columns are words (a month, a meeting), the rest figures
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: figures, aligned right (words are aligned left)."""
+        return [i >= self.text_columns for i in range(len(self.headers))]
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -61,6 +67,7 @@ def attendance_chart(session: Session, village: Village) -> Chart:
             for label, r in zip(labels, rates, strict=True)
         ],
         percent=True,
+        text_columns=2,
     )
 
 
@@ -103,6 +110,7 @@ def flows_chart(session: Session, village: Village, by: str) -> Chart:
         series,
         [_("Month"), first, _("Issued"), _("Redeemed"), _("Expired")],
         rows,
+        text_columns=2,
     )
 
 

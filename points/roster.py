@@ -117,10 +117,19 @@ class Preview:
     changes: list[Change] = field(default_factory=list)
     leavers: list[Resident] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # The rows were matched with the village's residents, so the changes are known. A bad
+    # column or cell stops the reading before that: nothing is counted then.
+    counted: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def column_errors(self) -> bool:
+        """A column is missing or chosen wrong (the header row's errors): the mapping of
+        columns is what needs the admin's attention."""
+        return any(e.row == 1 and e.column for e in self.errors)
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -263,6 +272,7 @@ def read(
         preview.errors.sort(key=lambda e: e.row)
         return preview
     _match(session, village_id, people, preview)
+    preview.counted = True
     preview.errors.sort(key=lambda e: e.row)
     return preview
 

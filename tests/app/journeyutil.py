@@ -17,7 +17,8 @@ from store import catalogue
 
 PASSWORD = "long-enough-1"
 # Journeys always save their screenshots; into docs/screenshots/ (the README's pictures) only
-# when CUNYUE_SCREENSHOTS=docs/screenshots is set, so an ordinary test run leaves the tree clean.
+# when CUNYUE_SCREENSHOTS=docs/screenshots is set (`make screenshots`), so an ordinary test run
+# leaves the tree clean.
 SCREENSHOTS = Path(
     os.environ.get("CUNYUE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "cunyue-screenshots"
 )
@@ -198,6 +199,45 @@ SMALL_TARGETS_JS = """(min) => {
     }
     return out;
 }"""
+
+
+# Elements (of a selector) whose text takes more than one line: one line of text is about
+# 1.45 em high, two lines at least 2.9 em.
+WRAPPED = """
+(selector) => Array.from(document.querySelectorAll(selector)).filter(el => {
+  if (el.getClientRects().length === 0) return false;
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return range.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(el).fontSize);
+}).map(el => el.textContent.trim().slice(0, 30))
+"""
+
+# What sticks out of the phone's width: elements reaching past the viewport's right edge
+# (unless inside a box that scrolls or clips them), and boxes whose own content (an unbroken
+# string) runs out of them.
+OVERFLOWING = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const inScroller = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || inScroller(el)) continue;
+    const style = getComputedStyle(el);
+    const spills = style.overflowX === 'visible' && !['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName)
+      && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+    if (r.right > width + 0.5 || spills) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className} ${(el.textContent || '').trim().slice(0, 30)}`);
+    }
+  }
+  return out;
+}
+"""
 
 
 def small_targets(page, minimum: int = 44) -> list[dict]:

@@ -1,8 +1,9 @@
 """The clerk scans a resident's card with the phone camera at the counter (headless Chromium).
 
 Chromium's fake camera plays a Y4M of the card's real QR payload (the technique of
-test_browser_checkin.py). Set CUNYUE_SCREENSHOTS=docs/screenshots to refresh the README's
-phone-sized screenshots of the counter and the receipt; otherwise they go to a temp dir.
+test_browser_checkin.py). With CUNYUE_SCREENSHOTS=docs/screenshots (`make screenshots`) its
+phone-sized screenshots of the counter and the receipt go there, before test_journeys.py's
+take their place; otherwise they go to a temp dir.
 """
 
 import os

@@ -84,6 +84,7 @@ def test_page_template_preview_and_import(client, session, village, make_user, l
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert "缺少这一列" in page and "成员姓名" in page  # the column can be chosen
+    assert '<details class="mapping" open>' in page  # unfolded: a column is what is wrong
     content = page.split('name="content" value="')[1].split('"')[0]
     mapped = client.post(
         "/admin/roster",
@@ -92,6 +93,7 @@ def test_page_template_preview_and_import(client, session, village, make_user, l
     )
     assert mapped.status_code == 200
     assert "新增：1" in mapped.get_data(as_text=True)
+    assert '<details class="mapping">' in mapped.get_data(as_text=True)  # folded away
     assert _count(session, village) == 0
     done = client.post(
         "/admin/roster",
@@ -107,3 +109,27 @@ def test_page_with_no_file_is_a_clear_400(client, village, make_user, login):
     login(make_user(village, roles=[Role.ADMIN]))
     r = client.post("/admin/roster", data={})
     assert r.status_code == 400 and "请选择" in r.get_data(as_text=True)
+
+
+def test_page_with_a_bad_cell_says_the_changes_are_not_known(
+    client, session, village, make_user, login, fixed_clock
+):
+    """A birth year in words stops the reading before the rows are counted: the preview says
+    the changes are not known, not "新增：0", which read as if the sheet changed nothing."""
+    from tests.dbutil import row_counts
+
+    login(make_user(village, roles=[Role.ADMIN]))
+    bad = [*ROWS, ["A03", "赵六", "男", "一九九零", None, "第三组", "户主", None]]
+    before = row_counts(session)
+    r = client.post(
+        "/admin/roster",
+        data={"file": (io.BytesIO(sheet_bytes(bad)), "r.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "无法统计这份花名册会新增、迁户或更新多少人" in page
+    assert "新增：" not in page and "迁户：" not in page
+    assert "年份，例如 1968" in page and 'name="confirm"' not in page
+    assert '<details class="mapping">' in page  # the columns are right: folded away
+    assert row_counts(session) == before

@@ -163,11 +163,11 @@ def test_only_the_decoding_worker_may_compile_webassembly(client):
 
 
 def test_vendor_libraries_are_sent_gzipped_to_browsers_that_accept_it(client):
-    """The decoders are the largest files a phone fetches: sent as their gzip copy (made by
-    `make assets`) when the browser accepts gzip, as they are otherwise."""
+    """The decoders and ECharts are the largest files a phone fetches: sent as their gzip
+    copy (made by `make assets`) when the browser accepts gzip, as they are otherwise."""
     import gzip
 
-    for name in ("vendor/zxing_reader.wasm", "vendor/jsQR.js"):
+    for name in ("vendor/zxing_reader.wasm", "vendor/jsQR.js", "vendor/echarts.min.js"):
         original = (STATIC / name).read_bytes()
         with client.get(f"/static/{name}", headers={"Accept-Encoding": "gzip, br"}) as r:
             assert r.status_code == 200

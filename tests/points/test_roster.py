@@ -67,6 +67,9 @@ def test_bad_rows_are_reported_and_nothing_is_written(session, village, fixed_cl
         (3, "身份证号"),
         (5, "电话"),
     }
+    # Bad cells stop the reading before the rows are matched: nothing is counted (rather
+    # than "0 new"), and no column is wrong.
+    assert not preview.counted and preview.changes == [] and not preview.column_errors
     with pytest.raises(roster.RosterInvalid) as caught:
         roster.apply(session, village.id, sheet_bytes(bad), by_id=None)
     assert caught.value.details["errors"][0] == {"row": 2, "column": "姓名", "message": "required"}
@@ -132,8 +135,10 @@ def test_a_roster_with_other_headers_is_read_through_a_mapping(session, village,
     )
     first = roster.read(session, village.id, data)
     assert [(e.row, e.column, e.message) for e in first.errors] == [(1, "姓名", "column missing")]
+    assert first.column_errors and not first.counted  # the mapping needs attention
     mapped = roster.read(session, village.id, data, {"name": "户主及成员姓名", "phone": "联系方式"})
     assert mapped.ok and mapped.changes[0].person.phone == "13900000001"
+    assert mapped.counted and not mapped.column_errors
 
 
 def test_two_residents_nothing_tells_apart_are_an_error(session, village, fixed_clock):
@@ -153,6 +158,7 @@ def test_two_residents_nothing_tells_apart_are_an_error(session, village, fixed_
         session, village.id, sheet_bytes([["C3", "刘洋", None, None, None, None, None, None]])
     )
     assert [(e.row, e.column) for e in preview.errors] == [(2, "姓名")]
+    assert preview.counted  # an error found while matching: the other rows are counted
 
 
 def test_not_an_xlsx_is_a_clear_400(session, village):

@@ -12,11 +12,14 @@
     var chart = echarts.init(box);
     var axis = { type: "value", minInterval: 1 };
     if (c.percent) { axis.max = 100; axis.axisLabel = { formatter: "{value}%" }; }
+    // A legend names the colours of several series (a stacked bar's parts); the tooltip
+    // is kept inside the chart so that it never widens a phone's page.
+    var several = c.series.length > 1;
     chart.setOption({
       animation: false,
-      tooltip: { trigger: "axis" },
-      legend: { type: "scroll", bottom: 0 },
-      grid: { left: 8, right: 8, top: 16, bottom: 40, containLabel: true },
+      tooltip: { trigger: "axis", confine: true, renderMode: "richText" },
+      legend: { show: several, type: "scroll", bottom: 0 },
+      grid: { left: 8, right: 8, top: 16, bottom: several ? 40 : 8, containLabel: true },
       xAxis: { type: "category", data: c.labels },
       yAxis: axis,
       series: c.series.map(function (s) {
