@@ -77,8 +77,8 @@ def _key_label(key: str, by: str) -> str:
     return _("Shop and expiry") if by == "category" else _("No group")
 
 
-def flows_chart(session: Session, village: Village, by: str) -> Chart:
-    flows = charts.monthly_flows(session, village, by=by)
+def flows_chart(session: Session, village: Village, by: str, flows=None) -> Chart:
+    flows = flows or charts.monthly_flows(session, village, by=by)
     labels = [_month(m.month) for m in flows.months]
     series = [
         {
@@ -144,10 +144,11 @@ def stock_chart(session: Session, village: Village) -> Chart:
 
 
 def dashboard_charts(session: Session, village: Village) -> list[Chart]:
+    flows = charts.flows_by_category_and_group(session, village)  # one read of the ledger
     return [
         attendance_chart(session, village),
-        flows_chart(session, village, "category"),
-        flows_chart(session, village, "group"),
+        flows_chart(session, village, "category", flows["category"]),
+        flows_chart(session, village, "group", flows["group"]),
         idle_chart(session, village),
         stock_chart(session, village),
     ]

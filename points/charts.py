@@ -118,7 +118,9 @@ def _bucket(column, bounds: list[datetime]):
     return case(*whens, else_=len(bounds) - 1)
 
 
-def _flow_rows(session: Session, village: Village, bounds: list[datetime], key_column):
+def _flow_rows(session: Session, village: Village, bounds: list[datetime]):
+    """(month index, kind, category, group, points) over the window, in one statement for
+    both charts."""
     kind = case(
         (LedgerEntry.kind == EntryKind.AWARD, "issued"),
         (LedgerEntry.kind.in_(_SPENT), "redeemed"),
@@ -127,7 +129,7 @@ def _flow_rows(session: Session, village: Village, bounds: list[datetime], key_c
     )
     month = _bucket(LedgerEntry.created_at, bounds)
     stmt = (
-        select(month, kind, key_column, func.sum(LedgerEntry.amount))
+        select(month, kind, RuleVersion.category, Group.name, func.sum(LedgerEntry.amount))
         .join(Household, Household.id == LedgerEntry.household_id)
         .outerjoin(RuleVersion, RuleVersion.id == LedgerEntry.rule_version_id)
         .outerjoin(Group, Group.id == Household.group_id)
@@ -136,9 +138,35 @@ def _flow_rows(session: Session, village: Village, bounds: list[datetime], key_c
             LedgerEntry.created_at >= bounds[0],
             LedgerEntry.created_at < bounds[-1],
         )
-        .group_by(month, kind, key_column)
+        .group_by(month, kind, RuleVersion.category, Group.name)
     )
     return session.execute(stmt).all()
+
+
+def flows_by_category_and_group(
+    session: Session, village: Village, *, at: datetime | None = None, months: int = 12
+) -> dict[str, FlowChart]:
+    """Points issued (awards), redeemed (net of voids) and expired per month, split by the
+    rule's category (``"category"``: redemptions and expiries have none, they come under
+    ``""``) and by the household's 村民小组 (``"group"``). Deductions and corrections are
+    left out: they are neither issued nor spent."""
+    wanted, bounds = _window(village, at or now(), months)
+    out = {by: [MonthFlows(month) for month in wanted] for by in ("category", "group")}
+    keys: dict[str, set[str]] = {"category": set(), "group": set()}
+    for index, kind, category, group, amount in _flow_rows(session, village, bounds):
+        if kind == "other" or not 0 <= index < len(wanted):
+            continue
+        sign = 1 if kind == "issued" else -1
+        for by, key in (("category", category), ("group", group)):
+            key = key or NO_GROUP
+            bucket = getattr(out[by][index], kind)
+            bucket[key] = bucket.get(key, 0) + sign * int(amount or 0)
+            if kind == "issued" or by == "group":
+                keys[by].add(key)
+    return {
+        by: FlowChart(sorted(keys[by], key=lambda k: (k == NO_GROUP, k)), out[by])
+        for by in out
+    }
 
 
 def monthly_flows(
@@ -149,26 +177,10 @@ def monthly_flows(
     at: datetime | None = None,
     months: int = 12,
 ) -> FlowChart:
-    """Points issued (awards), redeemed (net of voids) and expired per month, split by the
-    rule's category (``by="category"``: redemptions and expiries have none, they come
-    under ``""``) or by the household's 村民小组 (``by="group"``). Deductions and
-    corrections are left out: they are neither issued nor spent."""
+    """One of :func:`flows_by_category_and_group`'s charts (``by``: category or group)."""
     if by not in ("category", "group"):
         raise ValueError(by)
-    key_column = RuleVersion.category if by == "category" else Group.name
-    wanted, bounds = _window(village, at or now(), months)
-    out = [MonthFlows(month) for month in wanted]
-    keys: set[str] = set()
-    for index, kind, key, amount in _flow_rows(session, village, bounds, key_column):
-        if kind == "other" or not 0 <= index < len(out):
-            continue
-        key = key or NO_GROUP
-        sign = 1 if kind == "issued" else -1
-        bucket = getattr(out[index], kind)
-        bucket[key] = bucket.get(key, 0) + sign * int(amount or 0)
-        if kind == "issued" or by == "group":
-            keys.add(key)
-    return FlowChart(sorted(keys, key=lambda k: (k == NO_GROUP, k)), out)
+    return flows_by_category_and_group(session, village, at=at, months=months)[by]
 
 
 # ---------------------------------------------------------------- households earning nothing

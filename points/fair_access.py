@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from points import rules
@@ -102,11 +102,26 @@ def _open_events(session: Session, village_id: int) -> list[Event]:
 def idle_count(session: Session, village: Village, *, months: int) -> int:
     """How many active residents earned nothing in the last ``months`` months."""
     start = since(village, months)
-    earned, _ = _earned_since(session, village.id, start)
-    stmt = select(Resident.id).where(
-        Resident.village_id == village.id, Resident.status == ResidentStatus.ACTIVE
+    e = LedgerEntry
+    earned = (
+        select(e.resident_id)
+        .join(Household, Household.id == e.household_id)
+        .where(
+            Household.village_id == village.id,
+            e.resident_id.is_not(None),  # NOT IN a list holding NULL would match no one
+            e.created_at >= start,
+            e.amount > 0,
+            e.kind == EntryKind.AWARD,
+        )
     )
-    return sum(1 for rid in session.scalars(stmt) if rid not in earned)
+    # Counted in the database: a county village has thousands of residents, and the
+    # dashboard asks on every visit.
+    stmt = select(func.count(Resident.id)).where(
+        Resident.village_id == village.id,
+        Resident.status == ResidentStatus.ACTIVE,
+        Resident.id.not_in(earned),
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def idle_report(session: Session, village: Village, *, months: int) -> IdleReport:
