@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, pgettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -122,7 +122,7 @@ def idle_chart(session: Session, village: Village) -> Chart:
         "bar",
         [_month(m.month) for m in months],
         [{"name": _("Households earning nothing"), "data": [m.idle for m in months]}],
-        [_("Month"), _("Households earning nothing"), _("Households")],
+        [_("Month"), _("Households earning nothing"), pgettext("a count", "Households")],
         [[_month(m.month), m.idle, m.households] for m in months],
     )
 

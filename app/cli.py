@@ -170,6 +170,28 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(f"user {username} now holds: {held}")
 
+    @app.cli.command("reset-password")
+    @click.option("--village", "village_code", required=True, help="village code")
+    @click.option("--username", required=True)
+    @click.option("--password", required=True)
+    def reset_password(village_code, username, password):
+        """Set a new password for a village's login: the only way for a supervisor's, which
+        the village's admins cannot reset. Its sessions and tokens end."""
+        session = _session()
+        try:
+            with session.begin():
+                village = villages.get_village_by_code(session, village_code)
+                user = next(
+                    (u for u in users.list_users(session, village.id) if u.username == username),
+                    None,
+                )
+                if user is None:
+                    raise click.ClickException(f"no login {username} in village {village_code}")
+                users.reset_password(session, user, new=password, by_id=None)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"the password of {username} has been reset")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="do nothing (exit 0) when data exists")
     def seed_demo(if_empty):

@@ -23,7 +23,7 @@ from points import audit, ledger
 from points.caps import check_monthly_cap, month_bounds
 from points.clock import now
 from points.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from points.independence import made_by_the_interested
+from points.independence import household_behind, made_by_the_interested, makers_of
 from points.models import (
     OPEN_AWARD_STATUSES,
     Award,
@@ -162,8 +162,11 @@ def create_award(
         amount=amount,
         at=at,
     )
-    # Someone awarding their own household goes through review like a claim.
-    own_household = _household_of(by) == resident.household_id
+    # Someone awarding their own household goes through review like a claim, as does a login
+    # that a member of the household made (points.independence).
+    own_household = _household_of(by) == resident.household_id or household_behind(
+        session, resident.household_id, makers_of(session, by.id)
+    )
     reviewed = version.needs_review or is_claim or amount < 0 or own_household or review
     award = Award(
         village_id=village.id,
@@ -415,6 +418,8 @@ def decide_objection(
     own = _household_of(by)
     if own is not None and own in (award.household_id, objection.resident.household_id):
         raise ConflictOfInterest()
+    if made_by_the_interested(session, award, by):
+        raise ConflictOfInterest(made_by_the_interested=True)
     at = now()
     others = [o for o in award.objections if o.status == ObjectionStatus.OPEN]
     targets = others if uphold else [objection]

@@ -42,8 +42,7 @@ def about_household(
             Objection.decided_at >= since,
         )
         .order_by(Objection.decided_at.desc(), Objection.id.desc())
-        .limit(LIMIT)
-    ).all()
+    ).all()  # not limited here: upholding one objection closes all of an award's
     upheld_awards = set()
     for objection, award in objected:
         if objection.status == ObjectionStatus.UPHELD:
@@ -67,7 +66,6 @@ def about_household(
             or_(Award.reviewed_at >= since, Award.created_at >= since),
         )
         .order_by(Award.id.desc())
-        .limit(LIMIT)
     )
     for award in rejected:
         if award.id in upheld_awards:

@@ -1,12 +1,13 @@
 """Who stands behind a login: the four-eyes rule between logins, not only within one.
 
 An admin could otherwise make a second login (or give a role to one, or reset its password
-and log in as it) and approve their own award with it. A login's *makers* are the logins that
-created it, granted it a role, or set its password by a reset the login has not since
-replaced with its own; and their makers in turn. A reviewer whose makers include the award's
-author, or a member of the award's household, is not a second pair of eyes. The supervisors
-are given their role from the command line or by the county, so a village login is never
-their maker, and they can always review."""
+and log in as it) and approve their own award with it, or enter an award through such a login
+and approve it as themselves. A login's *makers* are the logins that created it, granted it a
+role or reset its password (for good: whoever knew the reset password could have chosen the
+"own" one that followed), and their makers in turn. Reviewer and author must not stand behind
+each other, nor may a login of the award's household stand behind the reviewer. The
+supervisors get their role, and a new password, only from the command line or the county,
+so a village login is never their maker."""
 
 from __future__ import annotations
 
@@ -26,26 +27,19 @@ def _granted(before: dict | None, after: dict | None) -> bool:
 
 def _direct_makers(session: Session, user_id: int) -> set[int]:
     rows = session.execute(
-        select(AuditLog.action, AuditLog.user_id, AuditLog.before, AuditLog.after)
-        .where(
+        select(AuditLog.action, AuditLog.user_id, AuditLog.before, AuditLog.after).where(
             AuditLog.object_type == "user",
             AuditLog.object_id == user_id,
-            AuditLog.action.in_((*MAKER_ACTIONS, "user.password")),
+            AuditLog.action.in_(MAKER_ACTIONS),
         )
-        .order_by(AuditLog.id)
     ).all()
-    makers: set[int] = set()
-    reset_by: set[int] = set()
-    for action, actor, before, after in rows:
-        if actor is None or actor == user_id:
-            if action == "user.password":  # the login chose its own password again
-                reset_by.clear()
-            continue
-        if action == "user.password_reset":
-            reset_by = {actor}
-        elif action == "user.create" or _granted(before, after):
-            makers.add(actor)
-    return makers | reset_by
+    return {
+        actor
+        for action, actor, before, after in rows
+        if actor is not None
+        and actor != user_id
+        and (action != "user.roles" or _granted(before, after))
+    }
 
 
 def makers_of(session: Session, user_id: int) -> set[int]:
@@ -63,17 +57,24 @@ def makers_of(session: Session, user_id: int) -> set[int]:
     return seen
 
 
-def made_by_the_interested(session: Session, award: Award, reviewer: User) -> bool:
-    """True when the award's author, or a login of the award's household, is behind the
-    reviewer's login."""
-    makers = makers_of(session, reviewer.id)
+def household_behind(session: Session, household_id: int, makers: set[int]) -> bool:
+    """Whether a login of the household is among ``makers``."""
     if not makers:
         return False
-    if award.created_by_id in makers:
-        return True
-    household_logins = session.scalars(
+    found = session.scalars(
         select(User.id)
         .join(Resident, Resident.id == User.resident_id)
-        .where(Resident.household_id == award.household_id, User.id.in_(makers))
+        .where(Resident.household_id == household_id, User.id.in_(makers))
     ).first()
-    return household_logins is not None
+    return found is not None
+
+
+def made_by_the_interested(session: Session, award: Award, reviewer: User) -> bool:
+    """True when the award's author, or a login of the award's household, is behind the
+    reviewer's login, or the reviewer is behind the author's."""
+    makers = makers_of(session, reviewer.id)
+    if award.created_by_id in makers:
+        return True
+    if award.created_by_id is not None and reviewer.id in makers_of(session, award.created_by_id):
+        return True
+    return household_behind(session, award.household_id, makers)

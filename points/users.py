@@ -58,6 +58,11 @@ class WrongPassword(DomainError):
     status = 400
 
 
+class SupervisorPasswordFromCommandLine(DomainError):
+    code = "supervisor_password_from_command_line"
+    status = 403
+
+
 def credential_problems(username: str | None, password: str | None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not USERNAME_RE.match(username or ""):
@@ -417,7 +422,11 @@ def end_sessions(session: Session, user: User) -> None:
 
 
 def reset_password(session: Session, user: User, *, new: str, by_id: int | None) -> User:
-    """An admin sets a new password; the user's sessions and tokens end."""
+    """An admin sets a new password; the user's sessions and tokens end. A supervisor's is
+    set only from the command line (``by_id`` None), as their role is: an admin who set it
+    could act as the supervisor who checks them."""
+    if by_id is not None and Role.SUPERVISOR in user.roles:
+        raise SupervisorPasswordFromCommandLine(user_id=user.id)
     problems = password_problems(new)
     if problems:
         raise ValidationFailed(problems)

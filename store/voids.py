@@ -178,6 +178,8 @@ def decline_request(
     session.refresh(row)
     if row.status != "open":
         raise ValidationFailed({"request": "this request is already closed"})
+    if needs_supervisor(village, row.order) and not by.has_role(Role.SUPERVISOR):
+        raise VoidNeedsSupervisor(order_id=row.order_id)  # whoever may void it decides
     row.status = "declined"
     row.decided_by_id = by.id
     row.decided_at = now()

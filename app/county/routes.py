@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from app.charts import county_chart
 from app.db import get_session
@@ -16,7 +17,7 @@ bp = Blueprint("county", __name__, url_prefix="/county")
 
 # Column key -> heading, in the table's order (the village's code and name come first).
 HEADINGS = (
-    ("households", _l("Households")),
+    ("households", lazy_pgettext("a count", "Households")),
     ("residents", _l("Residents")),
     ("held", _l("Points held")),
     ("awarded", _l("Points awarded")),

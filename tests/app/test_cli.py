@@ -186,3 +186,46 @@ def test_set_roles_from_the_command_line_grants_the_supervisor_role(app, session
     assert r.exit_code == 1 and "nobody" in r.output
     r = runner.invoke(args=[*args, "--role", "emperor"])
     assert r.exit_code == 1
+
+
+def test_a_supervisors_password_is_reset_from_the_command_line(app, session, village, client):
+    """The village's admins cannot reset a supervisor's password (they could then act as
+    the supervisor who checks them); the command line can."""
+    from points import users
+    from points.models import Role
+
+    sup = users.create_user(
+        session,
+        username="zhao-sup2",
+        password="long-password",
+        village_id=village.id,
+        roles=[Role.SUPERVISOR],
+    )
+    admin = users.create_user(
+        session,
+        username="admin-x",
+        password="long-password",
+        village_id=village.id,
+        roles=[Role.ADMIN],
+    )
+    session.commit()
+    client.post("/login", data={"username": "admin-x", "password": "long-password"})
+    r = client.post(f"/admin/users/{sup.id}/password", data={"password": "taken-over-12"})
+    assert r.status_code == 403 and "命令行或县里" in r.get_data(as_text=True)
+    assert users.authenticate(session, "zhao-sup2", "long-password").id == sup.id
+    runner = app.test_cli_runner()
+    r = runner.invoke(
+        args=[
+            "reset-password",
+            "--village",
+            village.code,
+            "--username",
+            "zhao-sup2",
+            "--password",
+            "brand-new-pass-1",
+        ]
+    )
+    assert r.exit_code == 0, r.output
+    session.expire_all()
+    assert users.authenticate(session, "zhao-sup2", "brand-new-pass-1").id == sup.id
+    assert admin.id != sup.id

@@ -68,7 +68,7 @@ def test_the_export_is_a_workbook_of_the_same_table(client, login, xian, fixed_c
     assert "county-xian-2026-11.xlsx" in r.headers["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
     assert rows[0][0] == "某县 2026-11"
-    assert rows[1][:5] == ("编号", "村", "户籍", "在册村民", "结余积分")
+    assert rows[1][:5] == ("编号", "村", "户数", "在册村民", "结余积分")
     assert rows[2][:6] == ("home", "幸福村", 1, 1, 25, 25)
     assert rows[-1][1] == "合计" and rows[-1][4] == 25
 

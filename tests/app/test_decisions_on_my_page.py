@@ -2,7 +2,7 @@
 a rejected claim, an award withdrawn after an objection, an objection dismissed."""
 
 from points import awards
-from points.models import Village
+from points.models import Role, Village
 from tests.app import test_award_pages
 
 w = test_award_pages.w  # the award pages' fixture: a village with rules, staff and residents
@@ -65,3 +65,42 @@ def test_rejections_and_objection_decisions_lead_the_residents_page(
     fixed_clock.advance(days=91)
     page = login(w["wang_user"], app.test_client()).get("/me").text
     assert 'id="decisions"' not in page
+
+
+def test_an_award_with_many_objections_is_one_decision_and_hides_no_other(
+    app, login, session, w, fixed_clock, village, make_household, make_resident, make_user
+):
+    """Upholding one objection closes all of the award's: a dozen objections are one line,
+    and the household's other decisions stay listed."""
+    from points import decisions
+
+    claim = _award(session, w, "claim", by=w["wang_user"], is_claim=True, note="扫了村道")
+    awards.reject(session, claim, by=w["sup"], reason="照片看不出是村道")
+    session.commit()
+    fixed_clock.advance(hours=1)
+    kept = _award(session, w, "flood", by=w["host"], note="防汛一")
+    awards.approve(session, kept, by=w["sup"])
+    session.commit()
+    dismissed = awards.object_to(session, kept, by=w["li_user"], reason="不该给")
+    session.commit()
+    awards.decide_objection(session, dismissed, by=w["admin"], uphold=False, reason="按规则")
+    session.commit()
+    fixed_clock.advance(hours=1)
+    disputed = _award(session, w, "flood", by=w["host"], note="防汛")
+    awards.approve(session, disputed, by=w["sup"])
+    session.commit()
+    objections = []
+    for n in range(12):
+        neighbour = make_resident(village, make_household(village, f"20{n:02d}"), f"邻居{n}")
+        user = make_user(village, roles=(Role.RESIDENT,), resident=neighbour)
+        objections.append(awards.object_to(session, disputed, by=user, reason=f"异议{n}"))
+    session.commit()
+    fixed_clock.advance(hours=1)
+    awards.decide_objection(session, objections[0], by=w["admin"], uphold=True, reason="核实不在")
+    session.commit()
+    found = decisions.about_household(session, w["h1"].id)
+    assert [(d.kind, d.award.id) for d in found] == [
+        ("upheld", disputed.id),
+        ("dismissed", kept.id),
+        ("rejected", claim.id),
+    ]

@@ -150,6 +150,11 @@ def test_an_earlier_days_order_names_the_supervisors_only(client, session, login
         ).status_code
         == 302
     )
+    # Nor may the admin decline it: whoever may void the order decides the request.
+    [req] = _requests(session, order_id)
+    r = client.post(f"/shop/void-requests/{req.id}/decline", data={"note": "不用作废"})
+    assert r.status_code == 403 and "监督委员会" in r.get_data(as_text=True)
+    assert [x.status for x in _requests(session, order_id)] == ["open"]
     login(shop.supervisor)
     page = client.get(url).get_data(as_text=True)
     assert f'action="/shop/orders/{order_id}/void"' in page and "驳回申请" in page

@@ -380,8 +380,10 @@ def test_a_login_made_by_the_author_is_not_a_second_pair_of_eyes(
     session, village, people, make_user
 ):
     """An admin cannot approve their own award with a login they made, gave a role to, or
-    reset the password of; nor through a login made by such a login. The supervisors, who
-    get their role from the command line or the county, still can."""
+    reset the password of (even after that login chose a password again); nor through a login
+    made by such a login; nor approve as themselves an award entered through a login they
+    made. The supervisors, whose role and password come from the command line or the county,
+    still can."""
     from points import users
 
     p = people
@@ -390,40 +392,62 @@ def test_a_login_made_by_the_author_is_not_a_second_pair_of_eyes(
     a = awards.create_award(session, village=village, rule=flood, resident=p["wang"], by=author)
     assert a.status == AwardStatus.PENDING
 
-    def new_login(by, roles=(Role.ADMIN,)):
+    def new_login(by, name, roles=(Role.ADMIN,)):
         return users.create_user(
             session,
-            username=f"made{by.id}{len(roles)}{session.info.setdefault('n', 0)}",
+            username=name,
             password="long-enough-1",
             village_id=village.id,
             roles=roles,
             by_id=by.id,
         )
 
-    session.info["n"] = 1
-    second = new_login(author)
-    session.info["n"] = 2
-    third = new_login(second)  # made by a login the author made
+    second = new_login(author, "second")
+    third = new_login(second, "third")  # made by a login the author made
     host = p["host"]
     users.set_roles(session, host, [Role.HOST, Role.ADMIN], by_id=author.id)
-    for reviewer in (second, third, host):
+    reset = make_user(village, roles=(Role.ADMIN,))
+    users.reset_password(session, reset, new="reset-by-author-1", by_id=author.id)
+    # Whoever knew the reset password chose the next one: the reset still counts.
+    users.change_password(session, reset, current="reset-by-author-1", new="my-own-password-1")
+    for reviewer in (second, third, host, reset):
         with pytest.raises(awards.ConflictOfInterest):
             awards.approve(session, a, by=reviewer)
         with pytest.raises(awards.ConflictOfInterest):
             awards.reject(session, a, by=reviewer, reason="x")
     assert a.status == AwardStatus.PENDING and a.reviewed_by_id is None
 
-    # A reset password is the author's until its owner chooses a new one.
-    users.reset_password(session, p["admin"], new="reset-by-author-1", by_id=author.id)
-    with pytest.raises(awards.ConflictOfInterest):
-        awards.approve(session, a, by=p["admin"])
-    users.change_password(
-        session, p["admin"], current="reset-by-author-1", new="my-own-password-1"
-    )
     # Taking a role away makes no one a maker.
-    users.set_roles(session, p["sup"], [Role.SUPERVISOR], by_id=None)
+    users.set_roles(session, p["admin"], [Role.ADMIN, Role.HOST], by_id=None)
+    users.set_roles(session, p["admin"], [Role.ADMIN], by_id=author.id)
     awards.approve(session, a, by=p["admin"])
     assert a.status == AwardStatus.PUBLISHED and a.reviewed_by_id == p["admin"].id
+
+    # The other way round: an award entered through a login the reviewer made.
+    puppet = new_login(p["admin"], "puppet", roles=(Role.HOST,))
+    b = awards.create_award(session, village=village, rule=flood, resident=p["li"], by=puppet)
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.approve(session, b, by=p["admin"])
+    awards.approve(session, b, by=p["sup"])
+    assert b.status == AwardStatus.PUBLISHED
+
+    # Nor does such a login decide an objection to the author's award.
+    o = awards.object_to(session, a, by=p["li_user"], reason="他那天不在")
+    with pytest.raises(awards.ConflictOfInterest):
+        awards.decide_objection(session, o, by=second, uphold=False, reason="属实")
+    awards.decide_objection(session, o, by=p["sup"], uphold=False, reason="属实")
+
+
+def test_a_supervisors_password_is_not_reset_by_an_admin(session, village, people):
+    from points import users
+
+    p = people
+    before = p["sup"].password_hash
+    with pytest.raises(users.SupervisorPasswordFromCommandLine):
+        users.reset_password(session, p["sup"], new="taken-over-123", by_id=p["admin"].id)
+    assert p["sup"].password_hash == before
+    users.reset_password(session, p["sup"], new="from-the-cli-123", by_id=None)
+    assert p["sup"].password_hash != before
 
 
 def test_a_login_made_by_the_household_reviews_none_of_its_awards(
@@ -433,6 +457,7 @@ def test_a_login_made_by_the_household_reviews_none_of_its_awards(
 
     p = people
     flood = _rule(session, village, "ZY02", 10, needs_review=True)
+    clean = _rule(session, village, "HJ01", 5)
     wang_admin = p["wang_user"]  # 王建国 sits on the committee
     users.set_roles(session, wang_admin, [Role.RESIDENT, Role.ADMIN], by_id=None)
     helper = users.create_user(
@@ -448,3 +473,8 @@ def test_a_login_made_by_the_household_reviews_none_of_its_awards(
         awards.approve(session, a, by=helper)
     awards.approve(session, a, by=p["sup"])
     assert a.status == AwardStatus.PUBLISHED
+    # A login the household made awards it through review, as its own members do.
+    own = awards.create_award(session, village=village, rule=clean, resident=p["wang"], by=helper)
+    assert own.status == AwardStatus.PENDING and own.entry_id is None
+    other = awards.create_award(session, village=village, rule=clean, resident=p["li"], by=helper)
+    assert other.status == AwardStatus.CONFIRMED
