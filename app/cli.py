@@ -147,6 +147,16 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(f"user {user.username} (id {user.id}) created")
 
+    def _village_login(session, village_code: str, username: str):
+        """A village's login by its username, for the commands that act on one."""
+        village = villages.get_village_by_code(session, village_code)
+        user = next(
+            (u for u in users.list_users(session, village.id) if u.username == username), None
+        )
+        if user is None:
+            raise click.ClickException(f"no login {username} in village {village_code}")
+        return user
+
     @app.cli.command("set-roles")
     @click.option("--village", "village_code", required=True, help="village code")
     @click.option("--username", required=True)
@@ -157,13 +167,7 @@ def register(app: Flask) -> None:
         session = _session()
         try:
             with session.begin():
-                village = villages.get_village_by_code(session, village_code)
-                user = next(
-                    (u for u in users.list_users(session, village.id) if u.username == username),
-                    None,
-                )
-                if user is None:
-                    raise click.ClickException(f"no login {username} in village {village_code}")
+                user = _village_login(session, village_code, username)
                 users.set_roles(session, user, roles, by_id=None)
                 held = ", ".join(sorted(r.value for r in user.roles))
         except DomainError as exc:
@@ -180,13 +184,7 @@ def register(app: Flask) -> None:
         session = _session()
         try:
             with session.begin():
-                village = villages.get_village_by_code(session, village_code)
-                user = next(
-                    (u for u in users.list_users(session, village.id) if u.username == username),
-                    None,
-                )
-                if user is None:
-                    raise click.ClickException(f"no login {username} in village {village_code}")
+                user = _village_login(session, village_code, username)
                 users.reset_password(session, user, new=password, by_id=None)
         except DomainError as exc:
             _fail(exc)
