@@ -97,6 +97,9 @@ MESSAGES: dict[str, Any] = {
     "already_voided": _l("This order has already been voided."),
     "void_needs_supervisor": _l("Orders of an earlier day can only be voided by the supervisor."),
     "void_already_requested": _l("A void request for this order is already waiting."),
+    "void_request_closed": _l(
+        "This void request has already been decided: the order was voided or the request declined."
+    ),
     "supervisor_password_from_command_line": _l(
         "A supervisor's password is reset from the command line or by the county, not here."
     ),

@@ -40,3 +40,9 @@ class VoidAlreadyRequested(DomainError):
     """A void request for this order is already waiting."""
 
     code = "void_already_requested"
+
+
+class VoidRequestClosed(DomainError):
+    """The void request was already voided or declined: nothing is left to decide."""
+
+    code = "void_request_closed"

@@ -232,9 +232,7 @@ class VoidRequest(Base):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('open', 'voided', 'declined')", name="void_request_status"
-        ),
+        CheckConstraint("status IN ('open', 'voided', 'declined')", name="void_request_status"),
         Index("ix_store_void_requests_village_status", "village_id", "status"),
     )
 

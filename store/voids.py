@@ -21,7 +21,12 @@ from points.models import EntryKind, LedgerEntry, Role, User, UserRole, Village
 from points.villages import village_today
 from store import stock
 from store.catalogue import lock_items
-from store.errors import AlreadyVoided, VoidAlreadyRequested, VoidNeedsSupervisor
+from store.errors import (
+    AlreadyVoided,
+    VoidAlreadyRequested,
+    VoidNeedsSupervisor,
+    VoidRequestClosed,
+)
 from store.models import MovementKind, Order, OrderStatus, VoidRequest
 from store.orders import get_order, local_day
 
@@ -177,7 +182,7 @@ def decline_request(
     ledger.lock_household(session, row.order.household_id)
     session.refresh(row)
     if row.status != "open":
-        raise ValidationFailed({"request": "this request is already closed"})
+        raise VoidRequestClosed(request_id=row.id)
     if needs_supervisor(village, row.order) and not by.has_role(Role.SUPERVISOR):
         raise VoidNeedsSupervisor(order_id=row.order_id)  # whoever may void it decides
     row.status = "declined"

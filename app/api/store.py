@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort, current_app, g
 from marshmallow import ValidationError as SchemaError
-from marshmallow import fields, validates_schema
+from marshmallow import fields, validate, validates_schema
 
 from app.api import bp
 from app.api.common import Body, Query, endpoint, id_field, iso, list_response
@@ -15,7 +15,7 @@ from app.security import STAFF, require_role
 from points import access, cards
 from points.models import Role
 from store import catalogue, donations, orders, stock, voids
-from store.models import Item
+from store.models import Item, VoidRequest
 
 
 class LineSchema(Body):
@@ -105,6 +105,18 @@ class RedemptionBody(Body):
 
 class VoidBody(Body):
     reason = fields.String(required=True)
+
+
+class DeclineBody(Body):
+    note = fields.String(required=True)
+
+
+class VoidRequestQuery(Query):
+    status = fields.String(
+        load_default="open",
+        validate=validate.OneOf(["open", "closed"]),
+        metadata={"description": "open (waiting, oldest first) or closed (latest 20)"},
+    )
 
 
 def item_dict(item: Item) -> dict[str, Any]:
@@ -393,3 +405,69 @@ def void_redemption(order_id: int, data):
         "status": order.status.value,
         "balance_after": order.refund_balance_after,
     }, 200
+
+
+def void_request_dict(row: VoidRequest, who_can_void: list | None = None) -> dict[str, Any]:
+    data = {
+        "id": row.id,
+        "order": {"id": row.order_id, "number": row.order.number, "total": row.order.total},
+        "reason": row.reason,
+        "status": row.status,
+        "requested_by": row.requested_by.display_name,
+        "created_at": iso(row.created_at),
+        "decided_by": row.decided_by.display_name if row.decided_by else None,
+        "decided_at": iso(row.decided_at),
+        "decision_note": row.decision_note or None,
+    }
+    if who_can_void is not None:
+        data["who_can_void"] = [user.display_name for user in who_can_void]
+    return data
+
+
+@bp.post("/redemptions/<int:order_id>/void-requests")
+@require_role(Role.CLERK, Role.ADMIN, Role.SUPERVISOR)
+@endpoint(
+    body=VoidBody,
+    responses={201: "void request"},
+    errors=("bad_request", "not_found", "already_voided", "void_already_requested"),
+    idempotent=True,
+)
+def request_void(order_id: int, data):
+    """申请作废: a clerk asks for an order's void; the answer names who can void it."""
+    session = get_session()
+    village = g.user.village
+    row = voids.request_void(
+        session, village=village, order_id=order_id, reason=data["reason"], by=g.user
+    )
+    return void_request_dict(row, voids.who_can_void(session, village, row.order)), 201
+
+
+@bp.get("/void-requests")
+@require_role(Role.CLERK, Role.ADMIN, Role.SUPERVISOR)
+@endpoint(query=VoidRequestQuery, responses={200: "void requests"})
+def list_void_requests(args):
+    """The requests waiting (oldest first), or the latest decided ones."""
+    session = get_session()
+    village_id = g.actor.village_id
+    if args["status"] == "open":
+        rows = voids.open_requests(session, village_id)
+    else:
+        rows = voids.recent_requests(session, village_id)
+    return list_response([void_request_dict(row) for row in rows], None), 200
+
+
+@bp.post("/void-requests/<int:request_id>/decline")
+@require_role(Role.ADMIN, Role.SUPERVISOR)
+@endpoint(
+    body=DeclineBody,
+    responses={200: "void request"},
+    errors=("bad_request", "not_found", "void_needs_supervisor", "void_request_closed"),
+    idempotent=True,
+)
+def decline_void_request(request_id: int, data):
+    """The order stands: the request closes with a note the clerk reads. Whoever may void
+    the order decides (an earlier day's: the supervisor)."""
+    row = voids.decline_request(
+        get_session(), village=g.user.village, request_id=request_id, note=data["note"], by=g.user
+    )
+    return void_request_dict(row), 200

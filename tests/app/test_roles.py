@@ -32,8 +32,8 @@ RESIDENT = {"resident"}
 HOSTS = {"host", "admin"}  # "admin implies host and clerk" (API.md, Roles)
 COUNTER = {"clerk", "admin"}  # 超市志愿者 and the village committee
 REVIEWERS = {"admin", "supervisor"}  # approve/reject awards, decide objections, verify
-SCANNERS = {"host", "clerk", "admin"}
-VOID_ASKERS = {"clerk", "admin", "supervisor"}  # who sells, and who voids  # whoever scans cards: at events and at the counter
+SCANNERS = {"host", "clerk", "admin"}  # whoever scans cards: at events and at the counter
+VOID_ASKERS = {"clerk", "admin", "supervisor"}  # who sells, and who voids
 # A county officer (DESIGN.md: reads across villages, no write access to a village) is a
 # login with a county and no village: only the county pages are theirs.
 COUNTY = {"county"}
@@ -229,6 +229,9 @@ ROUTES = [
     ("POST", "/api/v1/redemptions", COUNTER, {}),
     ("GET", "/api/v1/redemptions/{order}", STAFF, None),
     ("POST", "/api/v1/redemptions/{order}/void", REVIEWERS, {}),
+    ("POST", "/api/v1/redemptions/{order}/void-requests", VOID_ASKERS, {}),
+    ("GET", "/api/v1/void-requests", VOID_ASKERS, None),
+    ("POST", "/api/v1/void-requests/{void_request}/decline", REVIEWERS, {}),
     # -- pages: deliberation topics (issue 15) -------------------------------------------
     ("GET", "/topics/", ALL, None),
     ("GET", "/topics/new", ALL, None),
