@@ -77,8 +77,9 @@ def _key_label(key: str, by: str) -> str:
     return _("Shop and expiry") if by == "category" else _("No group")
 
 
-def flows_chart(session: Session, village: Village, by: str, flows=None) -> Chart:
-    flows = flows or charts.monthly_flows(session, village, by=by)
+def flows_chart(by: str, flows: charts.FlowChart) -> Chart:
+    """One of the dashboard's two flow charts (``by``: category or group), from the one read
+    of the ledger that both share (:func:`points.charts.flows_by_category_and_group`)."""
     labels = [_month(m.month) for m in flows.months]
     series = [
         {
@@ -147,8 +148,8 @@ def dashboard_charts(session: Session, village: Village) -> list[Chart]:
     flows = charts.flows_by_category_and_group(session, village)  # one read of the ledger
     return [
         attendance_chart(session, village),
-        flows_chart(session, village, "category", flows["category"]),
-        flows_chart(session, village, "group", flows["group"]),
+        flows_chart("category", flows["category"]),
+        flows_chart("group", flows["group"]),
         idle_chart(session, village),
         stock_chart(session, village),
     ]
