@@ -10,7 +10,7 @@ THREADS ?= 2
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan clean assets screenshots
+.PHONY: run dev test test-sqlite test-postgres lint translations i18n-extract browser bench bench-scan bench-phone clean assets screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -125,10 +125,15 @@ bench: $(VENV)/.installed-test translations assets
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -u -m bench $(if $(SCALE),--scale $(SCALE),) $(if $(REUSE),--reuse,)
 	$(MAKE) --no-print-directory bench-scan
+	$(MAKE) --no-print-directory bench-phone
 
 # Scan latency on a throttled phone in headless Chromium (bench/scan.py): a few minutes.
 bench-scan: $(VENV)/.installed-test translations assets browser
 	$(BIN)/python -u -m bench.scan
+
+# The phone pages loaded cold over the slow line in headless Chromium (bench/phone.py): a minute.
+bench-phone: $(VENV)/.installed-test translations assets browser
+	$(BIN)/python -u -m bench.phone
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

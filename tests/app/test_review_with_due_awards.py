@@ -1,11 +1,12 @@
 """A refused approval while another award is due answers at once (no second SQLite writer).
 
 Against the live server with real commits: the request's own write transaction confirms the
-due award, instead of a second write session waiting for the lock the request holds.
+due award, instead of a second write session waiting for the lock the request holds. Such a
+wait lasts SQLite's whole busy timeout (30 s) and then fails, so the request's 20 s timeout
+catches it without the test timing anything.
 """
 
 import re
-import time
 
 import pytest
 import requests
@@ -53,13 +54,10 @@ def test_refused_approval_with_a_due_award_is_quick(live_server, fixed_clock):
     with live_server.db.session() as s, s.begin():
         awards.approve(s, s.get(Award, due_id), by=s.get(User, admin_id))
     fixed_clock.advance(days=2)  # its one-day objection window is over: due
-    started = time.monotonic()
     r = http.post(
         f"{live_server.url}/awards/{own_id}/approve", data={"csrf_token": token}, timeout=20
     )
-    elapsed = time.monotonic() - started
     assert r.status_code in (403, 409), r.status_code  # you made it: someone else reviews
-    assert elapsed < 5, elapsed
     with live_server.db.session() as s:
         assert s.get(Award, own_id).status == AwardStatus.PENDING
     # The refused request changed nothing; the next read confirms the due award.
