@@ -60,6 +60,23 @@ def _gzip_copy(app: Flask, filename: str) -> str | None:
     return filename + ".gz" if path and os.path.isfile(path) else None  # noqa: PTH113
 
 
+# The app's own stylesheets, scripts and icons are small and change with the code, so they
+# are compressed as they are sent (with the pages' settings, app/__init__.py) rather than
+# kept as copies that could fall behind the file.
+COMPRESS_IN_PROCESS_LIMIT = 256 * 1024
+
+
+def compress_in_process(filename: str, response) -> bool:
+    """Whether this static answer is one of the app's own files to compress on the way out."""
+    return (
+        not filename.startswith(PRECOMPRESSED_PREFIX)
+        and response.status_code == 200
+        and "Content-Encoding" not in response.headers
+        and response.content_length is not None
+        and response.content_length <= COMPRESS_IN_PROCESS_LIMIT
+    )
+
+
 def register(app: Flask) -> None:
     @app.url_defaults
     def _version_static_urls(endpoint: str, values: dict) -> None:
