@@ -162,6 +162,9 @@ def measure(
     context.add_init_script(PROBE_JS % {"decoder": row.decoder})
     page.goto(f"{base_url}/host/events/{event_id}/scan")
     _wait(page, "window.CunyueScannerProbe && CunyueScannerProbe.lastMark !== null", 20_000)
+    # jsQR comes once the camera has started (scanner.js): on the page before the line is slowed,
+    # as it was when the page loaded it itself.
+    _wait(page, "window.jsQR || 'BarcodeDetector' in window", 20_000)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", SLOW_LINE)

@@ -87,3 +87,33 @@ def test_new_resident_pages_keep_to_60_kb_and_3_s_on_a_slow_line(live_server, la
     print("cold cache, on the slow line:", *loads, sep="\n  ")
     over = [load for load in loads if load.seconds > BUDGET_S or load.bytes > BUDGET_BYTES]
     assert not over, "\n".join(map(str, over))
+
+
+def test_the_counter_is_usable_within_3_s_and_fetches_jsqr_only_for_a_camera(
+    live_server, launch_browser
+):
+    """The shop volunteer's counter: its scanner's page-thread decoder (jsQR, 57 KB) is not
+    loaded with the page, which held the counter to 5 s on the slow line; a phone whose camera
+    starts gets it afterwards, a phone without one never does."""
+    scene = make_scene(live_server, "counter-line")
+    browser = launch_browser()  # no camera
+    context = phone_context(browser)
+    page = context.new_page()
+    log_in(page, live_server.url, scene.user("clerk"), "/staff")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    counter = cold_load(page, live_server.url, "/shop/counter", "main h1")
+    print("cold cache, on the slow line:", counter)
+    assert (counter.round_trips, counter.chained) == (2, []), counter
+    assert counter.seconds <= BUDGET_S and counter.bytes <= 30 * 1024, counter
+    assert page.locator(".scanner-camera-status").is_visible()  # no camera here: it says so
+    assert not [url for url in fetched if "jsQR" in url]
+    context.close()
+
+    camera = launch_browser("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+    context = phone_context(camera)
+    page = context.new_page()
+    log_in(page, live_server.url, scene.user("clerk"), "/staff")
+    page.goto(live_server.url + "/shop/counter")
+    page.wait_for_function("() => typeof window.jsQR === 'function'", timeout=10_000)
+    context.close()

@@ -2,7 +2,7 @@
  * CunyueScanner: read QR codes continuously from the phone camera, with a typed fallback.
  *
  * Reused by the host's check-in page and the shop's counter page. Drop the block in with the
- * Jinja macro in templates/_scanner.html (which also loads this file and the decoder), then:
+ * Jinja macro in templates/_scanner.html (which also loads this file), then:
  *
  *   var scanner = CunyueScanner.mount(document.getElementById("scanner"), {
  *     onPayload: function (text, how) { ... },   // how: "camera" or "typed"
@@ -52,6 +52,19 @@
     } catch (e) {
       return Promise.resolve(null);
     }
+  }
+
+  // jsQR on the page's thread is the fallback: until the worker is ready, and where no worker
+  // can run. It is fetched once a camera has started on a browser without a QR detector of
+  // its own, not with the page: 57 KB that held the counter's first paint and its typed
+  // fallback to 5 s on a village line (bench/README.md, "Phone pages on the slow line").
+  // The host's service worker keeps the file, so it loads offline too.
+  function loadJsQR(url) {
+    if (global.jsQR || !url || document.querySelector("script[data-jsqr]")) return;
+    var script = document.createElement("script");
+    script.src = url;
+    script.setAttribute("data-jsqr", "");
+    document.head.appendChild(script);
   }
 
   // A decoder in a Web Worker (app/static/js/decode-worker.js): resolves to
@@ -195,6 +208,7 @@
         : Promise.resolve(null);
       return native.then(function (d) {
         if (d) { detector = d; return; }
+        loadJsQR(opts.urls && opts.urls.jsqr);
         var name = decoderName === "auto" || decoderName === "native"
           ? "worker-" + WORKER_ENGINE : decoderName;
         if (name.indexOf("worker-") !== 0) return;
