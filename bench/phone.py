@@ -13,12 +13,10 @@ the bytes over the wire.
 
 from __future__ import annotations
 
-import logging
-import os
 import statistics
-import tempfile
-import threading
 from pathlib import Path
+
+from bench import inthread
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -37,24 +35,12 @@ PAGES = [
 
 def _serve():
     """The demo village in a thread, on a fresh SQLite database."""
-    from werkzeug.serving import make_server
+    from app import demo
 
-    from app import create_app, demo
-    from points.db import Database
-    from tests.dbutil import reset_database
-
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='cunyue-phone-')}/phone.db"
-    reset_database(url)
-    db = Database(url)
-    os.environ.setdefault("LEDGER_KEY", "bench-ledger-key")
-    app = create_app({"TESTING": False, "CUNYUE_DATABASE": db, "SECRET_KEY": "bench-phone"})
+    app, db = inthread.fresh_app("phone")
     with db.session() as s, s.begin():
         demo.seed_demo(s)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    logging.getLogger("cunyue.requests").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
+    return inthread.serve(app)
 
 
 def _log_in(page, base: str, username: str, password: str) -> None:

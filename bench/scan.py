@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bench import scanvideo
+from bench import inthread, scanvideo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -267,23 +266,11 @@ def run(
 
 def _serve():
     """The app on a fresh SQLite database in a thread, with one village, host and event."""
-    import os
-
-    from werkzeug.serving import make_server
-
-    from app import create_app
     from points import cards, events, residents, rules, users, villages
     from points.clock import now
-    from points.db import Database
     from points.models import Role
-    from tests.dbutil import reset_database
 
-    tmp = tempfile.mkdtemp(prefix="cunyue-scan-")
-    url = f"sqlite:///{tmp}/scan.db"
-    reset_database(url)
-    db = Database(url)
-    os.environ.setdefault("LEDGER_KEY", "bench-ledger-key")
-    app = create_app({"TESTING": False, "CUNYUE_DATABASE": db, "SECRET_KEY": "bench-scan"})
+    app, db = inthread.fresh_app("scan")
     with db.session() as s, s.begin():
         v = villages.create_village(s, code="scan", name="扫码测速村")
         r = residents.create_resident(s, village_id=v.id, household_number="1", name="李秀英")
@@ -314,13 +301,8 @@ def _serve():
         events.open_event(s, event, by_id=None)
         payload = cards.payload_for("bench-scan", r)
         event_id = event.id
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    logging.getLogger("cunyue.requests").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}", event_id, payload
+    server, base = inthread.serve(app)
+    return server, base, event_id, payload
 
 
 def main(argv=None) -> int:
