@@ -212,7 +212,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                 return response
             response.direct_passthrough = False
             response.get_data()  # small files: read once, then compressed as a whole
-        elif response.direct_passthrough:
+            response = compress.after_request(response)
+            if "Content-Encoding" in response.headers:
+                response.headers.pop("Accept-Ranges", None)  # ranges are of the file itself
+            return response
+        if response.direct_passthrough:
             return response
         return compress.after_request(response)
 

@@ -66,10 +66,19 @@ def _gzip_copy(app: Flask, filename: str) -> str | None:
 COMPRESS_IN_PROCESS_LIMIT = 256 * 1024
 
 
-def compress_in_process(filename: str, response) -> bool:
-    """Whether this static answer is one of the app's own files to compress on the way out."""
+def _compressible(app: Flask, filename: str) -> bool:
+    """One of the app's own text files (stylesheets, scripts, SVG icons), not a vendor file."""
+    kind = mimetypes.guess_type(filename)[0]
     return (
-        not filename.startswith(PRECOMPRESSED_PREFIX)
+        not filename.startswith(PRECOMPRESSED_PREFIX) and kind in app.config["COMPRESS_MIMETYPES"]
+    )
+
+
+def compress_in_process(filename: str, response) -> bool:
+    """Whether this static answer is to be compressed on the way out: a whole (not a range,
+    not a 304) answer of one of the app's own text files."""
+    return (
+        _compressible(current_app, filename)
         and response.status_code == 200
         and "Content-Encoding" not in response.headers
         and response.content_length is not None
@@ -93,8 +102,10 @@ def register(app: Flask) -> None:
             response = app.send_static_file(gz)
             response.headers["Content-Encoding"] = "gzip"
             response.mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        if filename.startswith(PRECOMPRESSED_PREFIX):
-            response.vary.add("Accept-Encoding")
+        if filename.startswith(PRECOMPRESSED_PREFIX) or _compressible(app, filename):
+            response.vary.add("Accept-Encoding")  # on its 304s and ranges too
+            if gz is not None:
+                response.headers.pop("Accept-Ranges", None)  # ranges of the file, not the gzip
         if filename in WORKER_POLICY:
             response.headers["Content-Security-Policy"] = WORKER_POLICY[filename]
         asked = request.args.get(VERSION_ARG)

@@ -113,7 +113,6 @@ def decline_void_request(request_id: int):
             lambda s: voids.decline_request(
                 s, village=g.user.village, request_id=row.id, note=form.note.data, by=g.user
             ),
-            {"request": "note"},
         )
         if result is not None:
             flash(_("Request declined: the order stands."), "success")

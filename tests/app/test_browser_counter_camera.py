@@ -167,3 +167,40 @@ def test_camera_scan_of_another_villages_card_is_refused(launch_browser, live_se
     with live_server.db.session(write=False) as s:
         assert s.scalars(select(Order).where(Order.village_id == shop["village"])).all() == []
         assert s.get(Household, other["household"]).balance == 50
+
+
+FAILING_DETECTOR = """
+window.BarcodeDetector = class {
+  static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+  detect() { window.detectFailures = (window.detectFailures || 0) + 1;
+             return Promise.reject(new DOMException("no detection service", "NotSupportedError")); }
+};
+"""
+
+
+def test_a_native_detector_that_fails_falls_back_to_the_pages_decoders(
+    launch_browser, live_server, tmp_path
+):
+    """A browser that says it reads QR codes but cannot (an Android phone without its
+    detection service): the scanner falls back to the worker and to jsQR, which it fetches
+    then, and the card is still read."""
+    shop = _shop(live_server, "cam-fallback")
+    video = y4m_of_card(shop["payload"], tmp_path / "card.y4m")
+    browser = launch_browser(
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2)
+    context.add_init_script(FAILING_DETECTOR)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#username", "cam-fallback-clerk")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff")
+    page.goto(live_server.url + "/shop/counter")
+    page.wait_for_selector("#scan-result.ok", timeout=20000)
+    assert "王秀英" in page.inner_text("#scan-result")
+    assert page.evaluate("window.detectFailures") == 1  # tried once, then left alone
+    context.close()

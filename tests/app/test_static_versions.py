@@ -206,3 +206,19 @@ def test_the_apps_own_stylesheets_and_scripts_are_compressed_as_they_are_sent(cl
             assert brotli.decompress(r.data) == original
         with client.get(url) as plain:
             assert "Content-Encoding" not in plain.headers and plain.data == original
+    # What is not compressed still says it could be; a range is of the file itself.
+    url = "/static/css/cunyue.css"
+    with client.get(url, headers={"Accept-Encoding": "gzip"}) as r:
+        assert "Accept-Ranges" not in r.headers
+        modified = r.headers["Last-Modified"]
+    headers = {"Accept-Encoding": "gzip", "If-Modified-Since": modified}
+    with client.get(url, headers=headers) as again:
+        assert again.status_code == 304 and "Accept-Encoding" in again.headers["Vary"]
+    with client.get(url, headers={"Accept-Encoding": "gzip", "Range": "bytes=0-9"}) as part:
+        assert part.status_code == 206 and "Content-Encoding" not in part.headers
+        assert part.data == (STATIC / "css/cunyue.css").read_bytes()[:10]
+        assert "Accept-Encoding" in part.headers["Vary"]
+    # A PNG is already compressed: sent as it is, not read into memory to be squeezed again.
+    with client.get("/static/icons/icon-192.png", headers={"Accept-Encoding": "gzip"}) as icon:
+        assert "Content-Encoding" not in icon.headers and icon.is_streamed
+        assert icon.data == (STATIC / "icons/icon-192.png").read_bytes()

@@ -59,11 +59,15 @@
   // its own, not with the page: 57 KB that held the counter's first paint and its typed
   // fallback to 5 s on a village line (bench/README.md, "Phone pages on the slow line").
   // The host's service worker keeps the file, so it loads offline too.
+  var jsqrFailedAt = 0;
   function loadJsQR(url) {
     if (global.jsQR || !url || document.querySelector("script[data-jsqr]")) return;
+    if (Date.now() - jsqrFailedAt < 5000) return;
     var script = document.createElement("script");
     script.src = url;
     script.setAttribute("data-jsqr", "");
+    // Not fetched (no signal, nothing kept): the scanner asks again 5 s later.
+    script.onerror = function () { script.remove(); jsqrFailedAt = Date.now(); };
     document.head.appendChild(script);
   }
 
@@ -149,7 +153,8 @@
 
     function decodeWithJsQR() {
       var w = video.videoWidth, h = video.videoHeight;
-      if (!w || !h || !global.jsQR) return;
+      if (!global.jsQR) { loadJsQR(opts.urls && opts.urls.jsqr); return; }
+      if (!w || !h) return;
       var started = Date.now();
       var scale = Math.min(1, MAX_SIDE / Math.max(w, h));
       canvas.width = Math.round(w * scale);
@@ -193,7 +198,7 @@
         var began = Date.now();
         detector.detect(video).then(function (codes) {
           attempted(codes && codes.length ? codes[0].rawValue : null, began);
-        }, function () { detector = null; }).then(next);
+        }, function () { detector = null; fallBack(); }).then(next);
         return;
       }
       try { decodeWithJsQR(); } catch (e) { /* a bad frame: try the next one */ }
@@ -208,14 +213,20 @@
         : Promise.resolve(null);
       return native.then(function (d) {
         if (d) { detector = d; return; }
-        loadJsQR(opts.urls && opts.urls.jsqr);
-        var name = decoderName === "auto" || decoderName === "native"
-          ? "worker-" + WORKER_ENGINE : decoderName;
-        if (name.indexOf("worker-") !== 0) return;
-        // Not awaited: jsQR scans on the page's thread until the worker is ready (the first
-        // visit on a slow line downloads 0.46 MB of WebAssembly; later visits have it cached).
-        makeWorker(name.slice(7), opts.urls).then(function (w) { if (!stopped) worker = w; else if (w) w.stop(); });
+        fallBack();
       });
+    }
+
+    // No native detector, or one that failed: the worker, and jsQR on the page's thread until
+    // it is ready or where none can start.
+    function fallBack() {
+      loadJsQR(opts.urls && opts.urls.jsqr);
+      var name = decoderName === "auto" || decoderName === "native"
+        ? "worker-" + WORKER_ENGINE : decoderName;
+      if (name.indexOf("worker-") !== 0) return;
+      // Not awaited: jsQR scans on the page's thread until the worker is ready (the first
+      // visit on a slow line downloads 0.46 MB of WebAssembly; later visits have it cached).
+      makeWorker(name.slice(7), opts.urls).then(function (w) { if (!stopped) worker = w; else if (w) w.stop(); });
     }
 
     if (!global.isSecureContext) { onError("insecure"); return { stop: function () {} }; }
