@@ -34,6 +34,7 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
+    select,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -62,6 +63,7 @@ __all__ = [
     "begin_write",
     "insert_values",
     "is_sqlite",
+    "lock_row",
     "make_engine",
     "writer_queue_for",
 ]
@@ -182,6 +184,17 @@ def begin_write(session_or_connection: Session | Connection) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
         begin_immediate(dbapi_connection)
+
+
+def lock_row(session: Session, model: type, row_id: int) -> Any:
+    """Hold the lock that serializes changes to one row, and read the row after it (None
+    when there is no such row): the database's write lock on SQLite, the row ``FOR UPDATE``
+    on PostgreSQL. What the caller reads next is read under the lock."""
+    begin_write(session)
+    stmt = select(model).where(model.id == row_id)
+    if session.connection().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(of=model)
+    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
 class Database:

@@ -41,7 +41,7 @@ from sqlalchemy.orm.util import identity_key
 from points import tallies
 from points.board_models import LedgerAnchor
 from points.clock import now
-from points.db import DirectStatement, attach_inserted, begin_write, insert_values
+from points.db import DirectStatement, attach_inserted, begin_write, insert_values, lock_row
 from points.errors import DomainError, InsufficientPoints, NotFound, ValidationFailed
 from points.models import EntryKind, Household, LedgerEntry, RuleVersion
 
@@ -67,12 +67,7 @@ CORRECTABLE_KINDS = frozenset({EntryKind.AWARD, EntryKind.DEDUCTION, EntryKind.E
 
 def lock_household(session: Session, household_id: int) -> Household:
     """Load a household and hold the lock that serializes writes to its points."""
-    begin_write(session)
-    if session.connection().dialect.name == "sqlite":
-        stmt = select(Household).where(Household.id == household_id)
-    else:
-        stmt = select(Household).where(Household.id == household_id).with_for_update(of=Household)
-    household = session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+    household = lock_row(session, Household, household_id)
     if household is None:
         raise NotFound("household")
     return household

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from points import audit, tallies
 from points.clock import now
-from points.db import begin_write
+from points.db import lock_row
 from points.errors import DuplicateHouseholdNumber, DuplicatePhone, NotFound, ValidationFailed
 from points.models import Household, Resident, ResidentStatus, Role
 from points.villages import get_or_create_group
@@ -328,11 +328,7 @@ def move_resident(
 def lock_resident(session: Session, resident: Resident) -> Resident:
     """Hold a resident's row for a change of it (PostgreSQL ``FOR UPDATE``; SQLite's write
     lock) and read it again under the lock: two changes at once apply one after the other."""
-    begin_write(session)
-    stmt = select(Resident).where(Resident.id == resident.id)
-    if session.connection().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=Resident)
-    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+    return lock_row(session, Resident, resident.id)
 
 
 def set_status(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from points import audit
 from points.clock import now
-from points.db import begin_write
+from points.db import lock_row
 from points.deliberation import meeting_settings
 from points.deliberation.bodies import _date
 from points.deliberation.body_models import Nomination, NominationSignature, RepresentativeTerm
@@ -90,11 +90,7 @@ def terms(session: Session, village_id: int) -> list[RepresentativeTerm]:
 def hold_term(session: Session, term_id: int) -> RepresentativeTerm:
     """Take the term's lock (the write lock on SQLite, the row FOR UPDATE on PostgreSQL) and
     read the term after it; the caller re-reads anything else it checks."""
-    begin_write(session)
-    stmt = select(RepresentativeTerm).where(RepresentativeTerm.id == term_id)
-    if session.connection().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+    return lock_row(session, RepresentativeTerm, term_id)
 
 
 def is_current(term: RepresentativeTerm, day: date) -> bool:
