@@ -64,10 +64,13 @@ class IdleReport:
     claimable_rules: list[str]
 
 
-def _earned_since(session: Session, village_id: int, start: datetime):
+def _earning(village_id: int, start: datetime, *columns):
+    """``columns`` of the entries by which the village's people earned points since
+    ``start``: what "earned something" means on this page and on the dashboard."""
     e = LedgerEntry
-    earning = (
-        select(e.resident_id, e.household_id)
+    return (
+        select(*columns)
+        .select_from(e)
         .join(Household, Household.id == e.household_id)
         .where(
             Household.village_id == village_id,
@@ -75,8 +78,12 @@ def _earned_since(session: Session, village_id: int, start: datetime):
             e.amount > 0,
             e.kind == EntryKind.AWARD,
         )
-        .distinct()
     )
+
+
+def _earned_since(session: Session, village_id: int, start: datetime):
+    e = LedgerEntry
+    earning = _earning(village_id, start, e.resident_id, e.household_id).distinct()
     residents, households = set(), set()
     for rid, hid in session.execute(earning):
         if rid is not None:
@@ -102,17 +109,8 @@ def _open_events(session: Session, village_id: int) -> list[Event]:
 def idle_count(session: Session, village: Village, *, months: int) -> int:
     """How many active residents earned nothing in the last ``months`` months."""
     start = since(village, months)
-    e = LedgerEntry
-    earned = (
-        select(e.resident_id)
-        .join(Household, Household.id == e.household_id)
-        .where(
-            Household.village_id == village.id,
-            e.resident_id.is_not(None),  # NOT IN a list holding NULL would match no one
-            e.created_at >= start,
-            e.amount > 0,
-            e.kind == EntryKind.AWARD,
-        )
+    earned = _earning(village.id, start, LedgerEntry.resident_id).where(
+        LedgerEntry.resident_id.is_not(None)  # NOT IN a list holding NULL would match no one
     )
     # Counted in the database: a county village has thousands of residents, and the
     # dashboard asks on every visit.

@@ -27,6 +27,12 @@ def test_idle_residents_by_group_with_open_events(
         session, household_id=west.id, resident_id=li.id, amount=10, kind=EntryKind.AWARD,
         at=datetime(2026, 7, 3, tzinfo=UTC),
     )  # fmt: skip
+    # A household's award that names no resident makes no one of it less idle (and must not
+    # make the dashboard's count, a NOT IN over these entries, find no one at all).
+    ledger.post(
+        session, household_id=east.id, amount=4, kind=EntryKind.AWARD,
+        at=datetime(2026, 10, 5, tzinfo=UTC),
+    )  # fmt: skip
     rule = rules.create_rule(
         session, village_id=village.id, code="ZY01",
         terms=rules.clean_terms({"title": "清扫河道", "category": "志愿服务", "points": 5,
