@@ -164,23 +164,8 @@ def flows_by_category_and_group(
             if kind == "issued" or by == "group":
                 keys[by].add(key)
     return {
-        by: FlowChart(sorted(keys[by], key=lambda k: (k == NO_GROUP, k)), out[by])
-        for by in out
+        by: FlowChart(sorted(keys[by], key=lambda k: (k == NO_GROUP, k)), out[by]) for by in out
     }
-
-
-def monthly_flows(
-    session: Session,
-    village: Village,
-    *,
-    by: str,
-    at: datetime | None = None,
-    months: int = 12,
-) -> FlowChart:
-    """One of :func:`flows_by_category_and_group`'s charts (``by``: category or group)."""
-    if by not in ("category", "group"):
-        raise ValueError(by)
-    return flows_by_category_and_group(session, village, at=at, months=months)[by]
 
 
 # ---------------------------------------------------------------- households earning nothing

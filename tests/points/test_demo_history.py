@@ -18,7 +18,7 @@ def test_a_year_of_history_within_the_caps(session, fixed_clock):
     trend = charts.attendance_trend(session, village)
     months = {m.starts_at.date().replace(day=1) for m in trend}
     assert len(months) == 11  # each past month (this month's meeting is still to come)
-    flows = charts.monthly_flows(session, village, by="category")
+    flows = charts.flows_by_category_and_group(session, village)["category"]
     assert all(sum(m.issued.values()) > 0 for m in flows.months[:-1])
     idle = charts.idle_households(session, village)
     assert idle[0].month == date(2025, 12, 1) and idle[0].households == 80
