@@ -188,44 +188,36 @@ def test_set_roles_from_the_command_line_grants_the_supervisor_role(app, session
     assert r.exit_code == 1
 
 
-def test_a_supervisors_password_is_reset_from_the_command_line(app, session, village, client):
+def test_a_supervisors_password_is_reset_from_the_command_line(
+    app, session, village, client, make_user
+):
     """The village's admins cannot reset a supervisor's password (they could then act as
     the supervisor who checks them); the command line can."""
     from points import users
-    from points.models import Role
+    from points.models import AuditLog, Role
+    from tests.conftest import PASSWORD
 
-    sup = users.create_user(
-        session,
-        username="zhao-sup2",
-        password="long-password",
-        village_id=village.id,
-        roles=[Role.SUPERVISOR],
-    )
-    admin = users.create_user(
-        session,
-        username="admin-x",
-        password="long-password",
-        village_id=village.id,
-        roles=[Role.ADMIN],
-    )
-    session.commit()
-    client.post("/login", data={"username": "admin-x", "password": "long-password"})
+    sup = make_user(village, roles=[Role.SUPERVISOR], username="zhao-sup2")
+    make_user(village, roles=[Role.ADMIN], username="admin-x")
+    client.post("/login", data={"username": "admin-x", "password": PASSWORD})
     r = client.post(f"/admin/users/{sup.id}/password", data={"password": "taken-over-12"})
     assert r.status_code == 403 and "命令行或县里" in r.get_data(as_text=True)
-    assert users.authenticate(session, "zhao-sup2", "long-password").id == sup.id
+    assert users.authenticate(session, "zhao-sup2", PASSWORD).id == sup.id
     runner = app.test_cli_runner()
-    r = runner.invoke(
-        args=[
-            "reset-password",
-            "--village",
-            village.code,
-            "--username",
-            "zhao-sup2",
-            "--password",
-            "brand-new-pass-1",
-        ]
-    )
+    args = ["reset-password", "--village", village.code, "--username"]
+    r = runner.invoke(args=[*args, "zhao-sup2", "--password", "short"])
+    assert r.exit_code == 1 and "password" in r.output
+    r = runner.invoke(args=[*args, "nobody", "--password", "brand-new-pass-1"])
+    assert r.exit_code == 1 and "no login nobody" in r.output
+    session.expire_all()
+    assert users.authenticate(session, "zhao-sup2", PASSWORD).id == sup.id  # unchanged so far
+    r = runner.invoke(args=[*args, "zhao-sup2", "--password", "brand-new-pass-1"])
     assert r.exit_code == 0, r.output
     session.expire_all()
     assert users.authenticate(session, "zhao-sup2", "brand-new-pass-1").id == sup.id
-    assert admin.id != sup.id
+    [reset] = session.scalars(
+        select(AuditLog).where(
+            AuditLog.action == "user.password_reset", AuditLog.object_id == sup.id
+        )
+    ).all()
+    assert reset.user_id is None  # from the command line: no village login made it

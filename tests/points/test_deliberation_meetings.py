@@ -414,10 +414,9 @@ def test_escalation_to_the_county_is_answered_there(session, w, make_village):
         escalations.answer(session, esc, by=officer, text="再答")
 
 
-def test_duty_points_by_kind_and_role_and_the_attendance_rates(session, w):
-    from points.deliberation import participation
-    from points.models import LedgerEntry
-
+def _representatives_meeting_with_duty(session, w):
+    """Four representatives called to a 村民代表会议 on a researched topic, whose duty rule
+    gives 3 points; the meeting's event is open."""
     reps = _four_representatives(session, w)
     duty = make_rule(session, w.village, code="DB01", points=3)
     meeting_settings.update(
@@ -425,6 +424,14 @@ def test_duty_points_by_kind_and_role_and_the_attendance_rates(session, w):
     )
     topic = _researched_topic(session, w)
     m, event = _meeting(session, w, "representatives", [topic.id])
+    return reps, m, event
+
+
+def test_duty_points_by_kind_and_role_and_the_attendance_rates(session, w):
+    from points.deliberation import participation
+    from points.models import LedgerEntry
+
+    reps, m, event = _representatives_meeting_with_duty(session, w)
     for r in reps[:3]:
         _check_in(session, event, r.resident)
     _check_in(session, event, w.people[1])  # a resident who is not a representative
@@ -465,13 +472,7 @@ def test_duty_points_wait_for_the_meeting_s_end_and_leave_with_an_undone_check_i
     from points.deliberation import participation
     from points.models import EntryKind, Household, LedgerEntry
 
-    reps = _four_representatives(session, w)
-    duty = make_rule(session, w.village, code="DB01", points=3)
-    meeting_settings.update(
-        session, village_id=w.village.id, by=w.admin, duty_rules={"representatives": duty.id}
-    )
-    topic = _researched_topic(session, w)
-    m, event = _meeting(session, w, "representatives", [topic.id])
+    reps, m, event = _representatives_meeting_with_duty(session, w)
     came = [_check_in(session, event, r.resident).attendance for r in reps[:3]]
     duty_rows = select(LedgerEntry).where(LedgerEntry.source_type == "meeting_duty")
     # While the meeting is open, who came is not yet known: no duty points.
